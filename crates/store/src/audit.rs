@@ -1,0 +1,118 @@
+//! The audit log of security-relevant events.
+//!
+//! Entries name their actor and subject by id and by the label they had at
+//! the time (entries outlive renames and deletions). Each entry carries the
+//! org node it concerns; administrators see the entries inside their scope.
+
+use rumah_domain::authz::{Permission, Scope};
+use rumah_domain::identity::AccountId;
+use rumah_domain::time::Timestamp;
+use serde::Serialize;
+
+use crate::{Exec, SqlBuilder, StoreError, q};
+
+/// Stable event codes. Filters and dashboards depend on them: add, never rename.
+pub mod event {
+    pub const LOGIN_SUCCEEDED: &str = "login.succeeded";
+    pub const LOGIN_FAILED: &str = "login.failed";
+    pub const LOGIN_THROTTLED: &str = "login.throttled";
+    pub const LOGOUT: &str = "logout";
+    pub const SESSIONS_REVOKED: &str = "sessions.revoked";
+    pub const ACCOUNT_CREATED: &str = "account.created";
+    pub const ACCOUNT_LOCKED: &str = "account.locked";
+    pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
+    pub const PASSWORD_CHANGED: &str = "password.changed";
+    pub const ROLE_GRANTED: &str = "role.granted";
+    pub const ROLE_REVOKED: &str = "role.revoked";
+    pub const TOKEN_ISSUED: &str = "token.issued";
+    pub const TOKEN_REVOKED: &str = "token.revoked";
+    pub const ORG_CREATED: &str = "org.created";
+    pub const ORG_RENAMED: &str = "org.renamed";
+    pub const CSRF_REJECTED: &str = "csrf.rejected";
+
+    pub const ALL: &[&str] = &[
+        LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, LOGOUT, SESSIONS_REVOKED, ACCOUNT_CREATED, ACCOUNT_LOCKED,
+        ACCOUNT_UNLOCKED, PASSWORD_CHANGED, ROLE_GRANTED, ROLE_REVOKED, TOKEN_ISSUED, TOKEN_REVOKED, ORG_CREATED,
+        ORG_RENAMED, CSRF_REJECTED,
+    ];
+}
+
+/// One event to record.
+#[derive(Debug, Clone, Default)]
+pub struct Entry<'a> {
+    pub event: &'static str,
+    pub actor: Option<(AccountId, &'a str)>,
+    pub subject: Option<(i64, &'a str)>,
+    pub org_code: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    /// Extra facts as JSON; never secrets, tokens or passwords.
+    pub details: Option<serde_json::Value>,
+}
+
+pub async fn record(ex: &mut impl Exec, e: &Entry<'_>) -> Result<(), StoreError> {
+    ex.execute(q!(
+        "INSERT INTO audit_log (at, event, actor_id, actor_label, subject_id, subject_label, org_code, client_id, ip, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        Timestamp::now(),
+        e.event,
+        e.actor.map(|(id, _)| id.0),
+        e.actor.map(|(_, label)| label),
+        e.subject.map(|(id, _)| id),
+        e.subject.map(|(_, label)| label),
+        e.org_code,
+        e.client_id,
+        e.ip,
+        e.details.as_ref().map(serde_json::Value::to_string)
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub event: Option<String>,
+    /// Matches the actor's or the subject's label (a username).
+    pub user: Option<String>,
+    pub client_id: Option<String>,
+    /// Keyset pagination: only entries with a smaller id.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub event: String,
+    pub actor_label: Option<String>,
+    pub subject_label: Option<String>,
+    pub org_code: Option<String>,
+    pub client_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: Option<String>,
+}
+
+/// Entries inside `scope`, newest first.
+pub async fn list(ex: &mut impl Exec, scope: &Scope, f: &Filter) -> Result<Vec<AuditRecord>, StoreError> {
+    debug_assert_eq!(scope.permission(), Permission::ViewAudit);
+    let mut b = SqlBuilder::new(
+        "SELECT id, at, event, actor_label, subject_label, org_code, client_id, ip, details FROM audit_log WHERE ",
+    );
+    b.push_scope("org_code", scope);
+    if let Some(event) = f.event.as_deref().filter(|e| !e.is_empty()) {
+        b.push(" AND event = ").bind(event);
+    }
+    if let Some(user) = f.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        let user = user.to_lowercase();
+        b.push(" AND (actor_label = ").bind(user.clone()).push(" OR subject_label = ").bind(user).push(")");
+    }
+    if let Some(client) = f.client_id.as_deref().filter(|c| !c.is_empty()) {
+        b.push(" AND client_id = ").bind(client);
+    }
+    if let Some(before) = f.before_id {
+        b.push(" AND id < ").bind(before);
+    }
+    b.push(" ORDER BY id DESC LIMIT ").bind(f.limit.clamp(1, 500));
+    ex.fetch_all(b.build()).await
+}
