@@ -150,7 +150,9 @@ impl Permission {
     /// The token scope needed to use this permission through the API.
     pub fn api_scope(self) -> ApiScope {
         match self {
-            Self::ManageAccounts | Self::ManageOrgs | Self::ViewAudit | Self::ManageClients => ApiScope::Admin,
+            Self::ManageAccounts | Self::ManageOrgs | Self::ViewAudit | Self::ManageClients => {
+                ApiScope::Admin
+            }
             _ => ApiScope::Write,
         }
     }
@@ -168,7 +170,12 @@ pub struct Principal {
 
 impl Principal {
     pub fn new(account: AccountId, kind: AccountKind, grants: Vec<Grant>) -> Self {
-        Self { account, kind, grants, token_scopes: None }
+        Self {
+            account,
+            kind,
+            grants,
+            token_scopes: None,
+        }
     }
 
     /// The same caller acting through a token limited to `scopes`.
@@ -183,7 +190,9 @@ impl Principal {
     }
 
     pub fn has_api_scope(&self, scope: ApiScope) -> bool {
-        self.token_scopes.as_ref().is_none_or(|s| s.contains(&scope))
+        self.token_scopes
+            .as_ref()
+            .is_none_or(|s| s.contains(&scope))
     }
 
     /// Where the caller may use `perm`, or `None` if nowhere.
@@ -202,7 +211,8 @@ impl Principal {
     /// Whether the caller may grant `role` at `org`: it must manage accounts
     /// there. Granting never reaches outside the granter's own subtrees.
     pub fn may_grant(&self, org: &OrgCode) -> bool {
-        self.scope(Permission::ManageAccounts).is_some_and(|s| s.contains(org))
+        self.scope(Permission::ManageAccounts)
+            .is_some_and(|s| s.contains(org))
     }
 }
 
@@ -224,13 +234,19 @@ impl Scope {
             .filter(|c| !all.iter().any(|other| other != *c && other.contains(c)))
             .cloned()
             .collect();
-        (!minimal.is_empty()).then_some(Self { perm, roots: minimal })
+        (!minimal.is_empty()).then_some(Self {
+            perm,
+            roots: minimal,
+        })
     }
 
     /// The whole province, for the command line and background jobs that act
     /// as the system itself.
     pub fn system(perm: Permission) -> Self {
-        Self { perm, roots: vec![OrgCode::parse(PROVINCE_CODE).expect("province code is valid")] }
+        Self {
+            perm,
+            roots: vec![OrgCode::parse(PROVINCE_CODE).expect("province code is valid")],
+        }
     }
 
     pub fn permission(&self) -> Permission {
@@ -262,7 +278,13 @@ mod tests {
         Principal::new(
             AccountId(1),
             AccountKind::Asn,
-            grants.iter().map(|(role, org)| Grant { role: *role, org: code(org) }).collect(),
+            grants
+                .iter()
+                .map(|(role, org)| Grant {
+                    role: *role,
+                    org: code(org),
+                })
+                .collect(),
         )
     }
 
@@ -304,6 +326,10 @@ mod tests {
         assert!(p.scope(Permission::ManageAccounts).is_none());
         assert!(p.scope(Permission::ManageInnovations).is_none());
         let p = principal(&[(Role::Administrator, "35")]).with_token_scopes(vec![ApiScope::Admin]);
-        assert!(p.scope(Permission::ManageAccounts).unwrap().is_province_wide());
+        assert!(
+            p.scope(Permission::ManageAccounts)
+                .unwrap()
+                .is_province_wide()
+        );
     }
 }

@@ -1,1 +1,95 @@
-fn main() {}
+//! `rumah`: the one binary of Rumah Inovasi.
+
+mod admin;
+mod backup;
+mod cli;
+mod config;
+mod demo;
+mod lock;
+mod serve;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{AdminCommand, Cli, Command, LogFormat};
+use crate::config::{Overrides, Settings};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = match &cli.command {
+        Command::Serve(a) => Overrides {
+            listen: a.listen,
+            public_url: a.public_url.clone(),
+            demo: a.demo,
+            ..Overrides::db(&a.db)
+        },
+        Command::Migrate(a) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::CreateUser(a)) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::IssueToken(a)) => Overrides::db(&a.db),
+        Command::Backup(a) => Overrides::db(&a.db),
+        Command::Restore(a) => Overrides::db(&a.db),
+    };
+    let overrides = Overrides {
+        log_format: cli.log_format,
+        ..overrides
+    };
+    let settings = match Settings::load(cli.config.as_deref(), &overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(_) => serve::run(settings).await,
+            Command::Migrate(_) => serve::migrate_only(&settings).await,
+            Command::Admin(AdminCommand::CreateUser(args)) => {
+                admin::create_user(&settings, args).await
+            }
+            Command::Admin(AdminCommand::IssueToken(args)) => {
+                admin::issue_token(&settings, args).await
+            }
+            Command::Backup(args) => backup::backup(&settings, &args.to).await,
+            Command::Restore(args) => backup::restore(&settings, &args.from).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "stopped");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_env("RUMAH_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(&settings.log_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Human => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .compact()
+            .init(),
+    }
+}

@@ -28,12 +28,23 @@ pub mod event {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     pub const ORG_CREATED: &str = "org.created";
     pub const ORG_RENAMED: &str = "org.renamed";
-    pub const CSRF_REJECTED: &str = "csrf.rejected";
 
     pub const ALL: &[&str] = &[
-        LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, LOGOUT, SESSIONS_REVOKED, ACCOUNT_CREATED, ACCOUNT_LOCKED,
-        ACCOUNT_UNLOCKED, PASSWORD_CHANGED, ROLE_GRANTED, ROLE_REVOKED, TOKEN_ISSUED, TOKEN_REVOKED, ORG_CREATED,
-        ORG_RENAMED, CSRF_REJECTED,
+        LOGIN_SUCCEEDED,
+        LOGIN_FAILED,
+        LOGIN_THROTTLED,
+        LOGOUT,
+        SESSIONS_REVOKED,
+        ACCOUNT_CREATED,
+        ACCOUNT_LOCKED,
+        ACCOUNT_UNLOCKED,
+        PASSWORD_CHANGED,
+        ROLE_GRANTED,
+        ROLE_REVOKED,
+        TOKEN_ISSUED,
+        TOKEN_REVOKED,
+        ORG_CREATED,
+        ORG_RENAMED,
     ];
 }
 
@@ -94,7 +105,11 @@ pub struct AuditRecord {
 }
 
 /// Entries inside `scope`, newest first.
-pub async fn list(ex: &mut impl Exec, scope: &Scope, f: &Filter) -> Result<Vec<AuditRecord>, StoreError> {
+pub async fn list(
+    ex: &mut impl Exec,
+    scope: &Scope,
+    f: &Filter,
+) -> Result<Vec<AuditRecord>, StoreError> {
     debug_assert_eq!(scope.permission(), Permission::ViewAudit);
     let mut b = SqlBuilder::new(
         "SELECT id, at, event, actor_label, subject_label, org_code, client_id, ip, details FROM audit_log WHERE ",
@@ -105,7 +120,11 @@ pub async fn list(ex: &mut impl Exec, scope: &Scope, f: &Filter) -> Result<Vec<A
     }
     if let Some(user) = f.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let user = user.to_lowercase();
-        b.push(" AND (actor_label = ").bind(user.clone()).push(" OR subject_label = ").bind(user).push(")");
+        b.push(" AND (actor_label = ")
+            .bind(user.clone())
+            .push(" OR subject_label = ")
+            .bind(user)
+            .push(")");
     }
     if let Some(client) = f.client_id.as_deref().filter(|c| !c.is_empty()) {
         b.push(" AND client_id = ").bind(client);
@@ -113,6 +132,7 @@ pub async fn list(ex: &mut impl Exec, scope: &Scope, f: &Filter) -> Result<Vec<A
     if let Some(before) = f.before_id {
         b.push(" AND id < ").bind(before);
     }
-    b.push(" ORDER BY id DESC LIMIT ").bind(f.limit.clamp(1, 500));
+    b.push(" ORDER BY id DESC LIMIT ")
+        .bind(f.limit.clamp(1, 500));
     ex.fetch_all(b.build()).await
 }

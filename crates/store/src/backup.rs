@@ -15,13 +15,23 @@ use crate::{Db, StoreError};
 /// moment. `dest` must not exist.
 pub async fn sqlite_snapshot(db: &Db, dest: &Path) -> Result<(), StoreError> {
     let Db::Sqlite(pool) = db else {
-        return Err(StoreError::Config("snapshots are for SQLite; use pg_dump for PostgreSQL".into()));
+        return Err(StoreError::Config(
+            "snapshots are for SQLite; use pg_dump for PostgreSQL".into(),
+        ));
     };
     if dest.exists() {
-        return Err(StoreError::Config(format!("{} already exists; choose a new file", dest.display())));
+        return Err(StoreError::Config(format!(
+            "{} already exists; choose a new file",
+            dest.display()
+        )));
     }
-    let dest_str = dest.to_str().ok_or_else(|| StoreError::Config("the backup path is not valid UTF-8".into()))?;
-    sqlx::query("VACUUM INTO $1").bind(dest_str).execute(pool).await?;
+    let dest_str = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Config("the backup path is not valid UTF-8".into()))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(dest_str)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -36,25 +46,45 @@ pub struct SnapshotInfo {
 /// database: SQLite's integrity check passes and the schema table exists.
 pub async fn verify_sqlite_file(path: &Path) -> Result<SnapshotInfo, StoreError> {
     if !path.is_file() {
-        return Err(StoreError::Config(format!("{} is not a file", path.display())));
+        return Err(StoreError::Config(format!(
+            "{} is not a file",
+            path.display()
+        )));
     }
-    let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.read_only(true).immutable(true);
-    let mut conn = opts
-        .connect()
-        .await
-        .map_err(|e| StoreError::Config(format!("{} is not a SQLite database: {e}", path.display())))?;
+    let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .read_only(true)
+        .immutable(true);
+    let mut conn = opts.connect().await.map_err(|e| {
+        StoreError::Config(format!("{} is not a SQLite database: {e}", path.display()))
+    })?;
     let check: (String,) = sqlx::query_as("PRAGMA integrity_check")
         .fetch_one(&mut conn)
         .await
-        .map_err(|e| StoreError::Config(format!("{} is not a SQLite database: {e}", path.display())))?;
+        .map_err(|e| {
+            StoreError::Config(format!("{} is not a SQLite database: {e}", path.display()))
+        })?;
     if check.0 != "ok" {
-        return Err(StoreError::Config(format!("{} failed the integrity check: {}", path.display(), check.0)));
+        return Err(StoreError::Config(format!(
+            "{} failed the integrity check: {}",
+            path.display(),
+            check.0
+        )));
     }
     let version: (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM schema_migrations")
         .fetch_one(&mut conn)
         .await
-        .map_err(|_| StoreError::Config(format!("{} is not a Rumah Inovasi database", path.display())))?;
-    let accounts: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(&mut conn).await?;
+        .map_err(|_| {
+            StoreError::Config(format!(
+                "{} is not a Rumah Inovasi database",
+                path.display()
+            ))
+        })?;
+    let accounts: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&mut conn)
+        .await?;
     conn.close().await?;
-    Ok(SnapshotInfo { schema_version: version.0.unwrap_or(0), accounts: accounts.0 })
+    Ok(SnapshotInfo {
+        schema_version: version.0.unwrap_or(0),
+        accounts: accounts.0,
+    })
 }

@@ -17,7 +17,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::StoreError;
@@ -47,7 +49,11 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5), busy_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -57,11 +63,15 @@ pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, StoreError> {
-        let ok = url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let ok = url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://");
         if ok {
             Ok(Self(url.to_owned()))
         } else {
-            Err(StoreError::Config("the database URL must start with sqlite: or postgres://".into()))
+            Err(StoreError::Config(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ))
         }
     }
 
@@ -71,12 +81,19 @@ impl DatabaseUrl {
     }
 
     pub fn backend(&self) -> Backend {
-        if self.0.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres }
+        if self.0.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
     }
 
     /// The file behind a SQLite URL.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        let rest = self.0.strip_prefix("sqlite://").or_else(|| self.0.strip_prefix("sqlite:"))?;
+        let rest = self
+            .0
+            .strip_prefix("sqlite://")
+            .or_else(|| self.0.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or(rest);
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
     }
@@ -113,7 +130,10 @@ impl Db {
             Backend::Sqlite => {
                 if let Some(parent) = url.sqlite_path().as_deref().and_then(Path::parent) {
                     std::fs::create_dir_all(parent).map_err(|e| {
-                        StoreError::Config(format!("cannot create the data directory {}: {e}", parent.display()))
+                        StoreError::Config(format!(
+                            "cannot create the data directory {}: {e}",
+                            parent.display()
+                        ))
                     })?;
                 }
                 let options = SqliteConnectOptions::from_str(url.expose())?
@@ -161,13 +181,27 @@ impl Db {
         })
     }
 
+    /// The database file of a SQLite pool.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match self {
+            Self::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().to_path_buf();
+                (path.as_os_str() != ":memory:").then_some(path)
+            }
+            Self::Postgres(_) => None,
+        }
+    }
+
     /// Pool statistics for the metrics endpoint.
     pub fn pool_stats(&self) -> PoolStats {
         let (size, idle) = match self {
             Self::Sqlite(p) => (p.size(), p.num_idle()),
             Self::Postgres(p) => (p.size(), p.num_idle()),
         };
-        PoolStats { size, idle: u32::try_from(idle).unwrap_or(u32::MAX) }
+        PoolStats {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        }
     }
 
     pub async fn close(&self) {
@@ -266,13 +300,19 @@ pub struct Query {
 
 impl Query {
     pub fn new(sql: &'static str) -> Self {
-        Self { sql: Cow::Borrowed(sql), args: Vec::new() }
+        Self {
+            sql: Cow::Borrowed(sql),
+            args: Vec::new(),
+        }
     }
 
     /// SQL assembled at run time. Only ever from fixed fragments and `$n`
     /// placeholders; values always go through [`Query::bind`].
     pub fn assembled(sql: String) -> Self {
-        Self { sql: Cow::Owned(sql), args: Vec::new() }
+        Self {
+            sql: Cow::Owned(sql),
+            args: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -301,8 +341,14 @@ macro_rules! q {
 
 /// A row type that decodes from both backends. Implemented for every type
 /// that derives `sqlx::FromRow`, and for tuples.
-pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
+pub trait Row:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> Row for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
 
 macro_rules! bind_all {
     ($query:expr, $args:expr) => {{
@@ -329,11 +375,20 @@ fn sql_of(sql: Cow<'static, str>) -> AssertSqlSafe<Cow<'static, str>> {
 /// Runs queries: implemented by [`Db`] (autocommit on the pool) and [`Tx`].
 pub trait Exec: Send {
     fn backend(&self) -> Backend;
-    fn fetch_all<T: Row>(&mut self, q: Query) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
-    fn fetch_optional<T: Row>(&mut self, q: Query) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
+    fn fetch_all<T: Row>(
+        &mut self,
+        q: Query,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
+    fn fetch_optional<T: Row>(
+        &mut self,
+        q: Query,
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
     fn execute(&mut self, q: Query) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    fn fetch_one<T: Row>(&mut self, q: Query) -> impl Future<Output = Result<T, StoreError>> + Send {
+    fn fetch_one<T: Row>(
+        &mut self,
+        q: Query,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send {
         async move { self.fetch_optional(q).await?.ok_or(StoreError::NotFound) }
     }
 }
@@ -351,20 +406,42 @@ macro_rules! executor {
 
 macro_rules! exec_impl {
     ($kind:ident) => {
-        fn fetch_all<T: Row>(&mut self, q: Query) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        fn fetch_all<T: Row>(
+            &mut self,
+            q: Query,
+        ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
             async move {
                 Ok(match self {
-                    Self::Sqlite(c) => bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args).fetch_all(executor!($kind, c)).await?,
-                    Self::Postgres(c) => bind_all!(sqlx::query_as::<Postgres, T>(sql_of(q.sql)), q.args).fetch_all(executor!($kind, c)).await?,
+                    Self::Sqlite(c) => {
+                        bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args)
+                            .fetch_all(executor!($kind, c))
+                            .await?
+                    }
+                    Self::Postgres(c) => {
+                        bind_all!(sqlx::query_as::<Postgres, T>(sql_of(q.sql)), q.args)
+                            .fetch_all(executor!($kind, c))
+                            .await?
+                    }
                 })
             }
         }
 
-        fn fetch_optional<T: Row>(&mut self, q: Query) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
+        fn fetch_optional<T: Row>(
+            &mut self,
+            q: Query,
+        ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
             async move {
                 Ok(match self {
-                    Self::Sqlite(c) => bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args).fetch_optional(executor!($kind, c)).await?,
-                    Self::Postgres(c) => bind_all!(sqlx::query_as::<Postgres, T>(sql_of(q.sql)), q.args).fetch_optional(executor!($kind, c)).await?,
+                    Self::Sqlite(c) => {
+                        bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args)
+                            .fetch_optional(executor!($kind, c))
+                            .await?
+                    }
+                    Self::Postgres(c) => {
+                        bind_all!(sqlx::query_as::<Postgres, T>(sql_of(q.sql)), q.args)
+                            .fetch_optional(executor!($kind, c))
+                            .await?
+                    }
                 })
             }
         }
@@ -372,8 +449,14 @@ macro_rules! exec_impl {
         fn execute(&mut self, q: Query) -> impl Future<Output = Result<u64, StoreError>> + Send {
             async move {
                 Ok(match self {
-                    Self::Sqlite(c) => bind_all!(sqlx::query::<Sqlite>(sql_of(q.sql)), q.args).execute(executor!($kind, c)).await?.rows_affected(),
-                    Self::Postgres(c) => bind_all!(sqlx::query::<Postgres>(sql_of(q.sql)), q.args).execute(executor!($kind, c)).await?.rows_affected(),
+                    Self::Sqlite(c) => bind_all!(sqlx::query::<Sqlite>(sql_of(q.sql)), q.args)
+                        .execute(executor!($kind, c))
+                        .await?
+                        .rows_affected(),
+                    Self::Postgres(c) => bind_all!(sqlx::query::<Postgres>(sql_of(q.sql)), q.args)
+                        .execute(executor!($kind, c))
+                        .await?
+                        .rows_affected(),
                 })
             }
         }

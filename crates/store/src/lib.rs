@@ -46,12 +46,14 @@ impl From<sqlx::Error> for StoreError {
         match e {
             sqlx::Error::RowNotFound => Self::NotFound,
             sqlx::Error::Database(ref db) => {
-                let detail = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
+                let detail = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
                 match db.kind() {
                     sqlx::error::ErrorKind::UniqueViolation => Self::Unique(detail),
-                    sqlx::error::ErrorKind::ForeignKeyViolation | sqlx::error::ErrorKind::CheckViolation => {
-                        Self::Constraint(detail)
-                    }
+                    sqlx::error::ErrorKind::ForeignKeyViolation
+                    | sqlx::error::ErrorKind::CheckViolation => Self::Constraint(detail),
                     _ => Self::Database(e),
                 }
             }
@@ -66,7 +68,9 @@ impl StoreError {
     /// or `accounts_nip`).
     pub fn is_unique_on(&self, column: &str) -> bool {
         match self {
-            Self::Unique(detail) => detail.split(|c: char| !c.is_ascii_alphanumeric()).any(|part| part == column),
+            Self::Unique(detail) => detail
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|part| part == column),
             _ => false,
         }
     }

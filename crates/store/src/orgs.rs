@@ -37,9 +37,11 @@ impl TryFrom<OrgRow> for OrgNode {
     fn try_from(r: OrgRow) -> Result<Self, StoreError> {
         Ok(Self {
             id: OrgId(r.id),
-            code: OrgCode::parse(&r.code).map_err(|e| StoreError::Corrupt(format!("org code {:?}: {e}", r.code)))?,
+            code: OrgCode::parse(&r.code)
+                .map_err(|e| StoreError::Corrupt(format!("org code {:?}: {e}", r.code)))?,
             parent_id: r.parent_id.map(OrgId),
-            kind: OrgKind::from_code(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("org kind {:?}", r.kind)))?,
+            kind: OrgKind::from_code(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("org kind {:?}", r.kind)))?,
             name: r.name,
             region_code: r.region_code,
             active: r.active,
@@ -80,7 +82,10 @@ pub struct Bakorwil {
 }
 
 pub async fn bakorwil(ex: &mut impl Exec) -> Result<Vec<Bakorwil>, StoreError> {
-    ex.fetch_all(q!("SELECT code, name, seat_region_code, subculture FROM bakorwil ORDER BY code")).await
+    ex.fetch_all(q!(
+        "SELECT code, name, seat_region_code, subculture FROM bakorwil ORDER BY code"
+    ))
+    .await
 }
 
 pub async fn by_code(ex: &mut impl Exec, code: &OrgCode) -> Result<Option<OrgNode>, StoreError> {
@@ -115,10 +120,39 @@ pub async fn list_in_scope(
     limit: i64,
 ) -> Result<Vec<OrgNode>, StoreError> {
     let mut b = SqlBuilder::new("SELECT ");
-    b.push(COLUMNS).push(" FROM org_nodes WHERE ").push_scope("code", scope);
+    b.push(COLUMNS)
+        .push(" FROM org_nodes WHERE ")
+        .push_scope("code", scope);
+    list(ex, b, search, limit).await
+}
+
+/// The public listing of a subtree (the shape of the tree is not secret).
+pub async fn list_subtree(
+    ex: &mut impl Exec,
+    root: &OrgCode,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OrgNode>, StoreError> {
+    let mut b = SqlBuilder::new("SELECT ");
+    b.push(COLUMNS)
+        .push(" FROM org_nodes WHERE ")
+        .push_subtree("code", root);
+    list(ex, b, search, limit).await
+}
+
+async fn list(
+    ex: &mut impl Exec,
+    mut b: SqlBuilder,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OrgNode>, StoreError> {
     if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&s.to_lowercase()));
-        b.push(" AND (lower(name) LIKE ").bind(pattern.clone()).push(" ESCAPE '\\' OR lower(code) LIKE ").bind(pattern).push(" ESCAPE '\\')");
+        b.push(" AND (lower(name) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR lower(code) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
     }
     b.push(" ORDER BY code LIMIT ").bind(limit);
     convert(ex.fetch_all(b.build()).await?)
@@ -172,14 +206,23 @@ pub struct NewOrg<'a> {
 }
 
 /// Creates an OPD or unit under `parent`, which must lie inside `scope`.
-pub async fn create(ex: &mut impl Exec, scope: &Scope, new: NewOrg<'_>) -> Result<OrgNode, CreateOrgError> {
+pub async fn create(
+    ex: &mut impl Exec,
+    scope: &Scope,
+    new: NewOrg<'_>,
+) -> Result<OrgNode, CreateOrgError> {
     debug_assert_eq!(scope.permission(), Permission::ManageOrgs);
     if !scope.contains(new.parent) {
         return Err(CreateOrgError::ParentNotFound);
     }
-    let parent = by_code(ex, new.parent).await?.ok_or(CreateOrgError::ParentNotFound)?;
+    let parent = by_code(ex, new.parent)
+        .await?
+        .ok_or(CreateOrgError::ParentNotFound)?;
     if new.kind.is_region() || !new.kind.may_have_parent(parent.kind) {
-        return Err(CreateOrgError::WrongParentKind { parent: parent.kind, child: new.kind });
+        return Err(CreateOrgError::WrongParentKind {
+            parent: parent.kind,
+            child: new.kind,
+        });
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -204,7 +247,12 @@ pub async fn create(ex: &mut impl Exec, scope: &Scope, new: NewOrg<'_>) -> Resul
 }
 
 /// Renames a node inside `scope`. Regions keep their official names.
-pub async fn rename(ex: &mut impl Exec, scope: &Scope, code: &OrgCode, name: &str) -> Result<(), StoreError> {
+pub async fn rename(
+    ex: &mut impl Exec,
+    scope: &Scope,
+    code: &OrgCode,
+    name: &str,
+) -> Result<(), StoreError> {
     debug_assert_eq!(scope.permission(), Permission::ManageOrgs);
     let name = name.trim();
     if !scope.contains(code) || name.is_empty() || name.chars().count() > 200 {
@@ -218,5 +266,9 @@ pub async fn rename(ex: &mut impl Exec, scope: &Scope, code: &OrgCode, name: &st
             code.as_str()
         ))
         .await?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }

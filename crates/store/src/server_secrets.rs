@@ -19,6 +19,8 @@ pub async fn get_or_create(ex: &mut impl Exec, name: &str) -> Result<Vec<u8>, St
         Timestamp::now()
     ))
     .await?;
-    let (value,): (Vec<u8>,) = ex.fetch_one(q!("SELECT value FROM server_secrets WHERE name = $1", name)).await?;
+    let (value,): (Vec<u8>,) = ex
+        .fetch_one(q!("SELECT value FROM server_secrets WHERE name = $1", name))
+        .await?;
     Ok(value)
 }

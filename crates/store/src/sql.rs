@@ -1,4 +1,5 @@
 use rumah_domain::authz::Scope;
+use rumah_domain::orgs::OrgCode;
 
 use crate::{Query, Value};
 
@@ -13,7 +14,10 @@ pub struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(start: &'static str) -> Self {
-        Self { sql: start.to_owned(), args: Vec::new() }
+        Self {
+            sql: start.to_owned(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, fragment: &'static str) -> &mut Self {
@@ -26,6 +30,19 @@ impl SqlBuilder {
         self.args.push(value.into());
         self.sql.push('$');
         self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Appends a condition true for rows whose org code column is `root` or
+    /// lies below it.
+    pub fn push_subtree(&mut self, code_column: &'static str, root: &OrgCode) -> &mut Self {
+        self.sql.push('(');
+        self.sql.push_str(code_column);
+        self.push(" = ").bind(root.as_str());
+        self.sql.push_str(" OR ");
+        self.sql.push_str(code_column);
+        self.push(" LIKE ").bind(root.descendants_pattern());
+        self.sql.push(')');
         self
     }
 
@@ -42,13 +59,7 @@ impl SqlBuilder {
             if i > 0 {
                 self.sql.push_str(" OR ");
             }
-            self.sql.push('(');
-            self.sql.push_str(code_column);
-            self.push(" = ").bind(root.as_str());
-            self.sql.push_str(" OR ");
-            self.sql.push_str(code_column);
-            self.push(" LIKE ").bind(root.descendants_pattern());
-            self.sql.push(')');
+            self.push_subtree(code_column, root);
         }
         self.sql.push(')');
         self

@@ -27,7 +27,10 @@ pub struct TestDb {
 
 impl std::fmt::Debug for TestDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDb").field("backend", &self.backend).field("url", &self.url).finish()
+        f.debug_struct("TestDb")
+            .field("backend", &self.backend)
+            .field("url", &self.url)
+            .finish()
     }
 }
 
@@ -38,7 +41,9 @@ pub fn postgres_base_url() -> Option<String> {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
             if std::env::var(REQUIRE_PG_ENV).is_ok_and(|v| v == "1") {
-                panic!("{REQUIRE_PG_ENV}=1 but {PG_URL_ENV} is not set: PostgreSQL tests cannot run");
+                panic!(
+                    "{REQUIRE_PG_ENV}=1 but {PG_URL_ENV} is not set: PostgreSQL tests cannot run"
+                );
             }
             None
         }
@@ -52,22 +57,57 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let url = DatabaseUrl::sqlite_in(dir.path());
-                let db = Db::connect(&url, &PoolSettings::default()).await.expect("open SQLite");
-                Some(TestDb { db, url, backend, dir: Some(dir), pg_cleanup: None })
+                let db = Db::connect(&url, &PoolSettings::default())
+                    .await
+                    .expect("open SQLite");
+                Some(TestDb {
+                    db,
+                    url,
+                    backend,
+                    dir: Some(dir),
+                    pg_cleanup: None,
+                })
             }
             Backend::Postgres => {
                 let base = postgres_base_url()?;
                 let schema = format!("t_{}", hex::encode(random_bytes::<8>()));
-                let admin = Db::connect(&DatabaseUrl::parse(&base).expect("a postgres URL"), &PoolSettings { max_connections: 1, ..PoolSettings::default() })
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {PG_URL_ENV}: {e}"));
+                let admin = Db::connect(
+                    &DatabaseUrl::parse(&base).expect("a postgres URL"),
+                    &PoolSettings {
+                        max_connections: 1,
+                        ..PoolSettings::default()
+                    },
+                )
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {PG_URL_ENV}: {e}"));
                 let mut a = admin.clone();
-                crate::Exec::execute(&mut a, crate::Query::assembled(format!("CREATE SCHEMA {schema}"))).await.expect("create schema");
+                crate::Exec::execute(
+                    &mut a,
+                    crate::Query::assembled(format!("CREATE SCHEMA {schema}")),
+                )
+                .await
+                .expect("create schema");
                 admin.close().await;
                 let sep = if base.contains('?') { '&' } else { '?' };
-                let url = DatabaseUrl::parse(&format!("{base}{sep}options=-c%20search_path%3D{schema}")).expect("a postgres URL");
-                let db = Db::connect(&url, &PoolSettings { max_connections: 8, ..PoolSettings::default() }).await.expect("connect to the test schema");
-                Some(TestDb { db, url, backend, dir: None, pg_cleanup: Some((base, schema)) })
+                let url =
+                    DatabaseUrl::parse(&format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+                        .expect("a postgres URL");
+                let db = Db::connect(
+                    &url,
+                    &PoolSettings {
+                        max_connections: 8,
+                        ..PoolSettings::default()
+                    },
+                )
+                .await
+                .expect("connect to the test schema");
+                Some(TestDb {
+                    db,
+                    url,
+                    backend,
+                    dir: None,
+                    pg_cleanup: Some((base, schema)),
+                })
             }
         }
     }
@@ -86,16 +126,32 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((base, schema)) = self.pg_cleanup.take() else { return };
+        let Some((base, schema)) = self.pg_cleanup.take() else {
+            return;
+        };
         // Drop runs outside async context; use a small runtime on a thread.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
             rt.block_on(async move {
                 if let Ok(url) = DatabaseUrl::parse(&base)
-                    && let Ok(db) = Db::connect(&url, &PoolSettings { max_connections: 1, ..PoolSettings::default() }).await
+                    && let Ok(db) = Db::connect(
+                        &url,
+                        &PoolSettings {
+                            max_connections: 1,
+                            ..PoolSettings::default()
+                        },
+                    )
+                    .await
                 {
                     let mut d = db.clone();
-                    let _ = crate::Exec::execute(&mut d, crate::Query::assembled(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).await;
+                    let _ = crate::Exec::execute(
+                        &mut d,
+                        crate::Query::assembled(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")),
+                    )
+                    .await;
                     db.close().await;
                 }
             });

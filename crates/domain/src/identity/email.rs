@@ -23,8 +23,14 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
-            && !local.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | '"' | ',' | ';'));
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+            && !local.chars().any(|c| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '@' | '<' | '>' | '"' | ',' | ';')
+            });
         if !valid {
             return Err(EmailError);
         }
@@ -61,12 +67,28 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises_the_domain() {
-        assert_eq!(Email::parse(" Siti.Aminah@JATIMPROV.go.id ").unwrap().as_str(), "Siti.Aminah@jatimprov.go.id");
+        assert_eq!(
+            Email::parse(" Siti.Aminah@JATIMPROV.go.id ")
+                .unwrap()
+                .as_str(),
+            "Siti.Aminah@jatimprov.go.id"
+        );
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "siti", "siti@", "@jatimprov.go.id", "siti@localhost", "siti@.go.id", "siti@go..id", "si ti@jatimprov.go.id", "siti@jatim prov.go.id", "<siti>@a.id"] {
+        for bad in [
+            "",
+            "siti",
+            "siti@",
+            "@jatimprov.go.id",
+            "siti@localhost",
+            "siti@.go.id",
+            "siti@go..id",
+            "si ti@jatimprov.go.id",
+            "siti@jatim prov.go.id",
+            "<siti>@a.id",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError), "{bad:?}");
         }
     }

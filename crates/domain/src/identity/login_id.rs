@@ -41,19 +41,34 @@ mod tests {
 
     #[test]
     fn recognises_each_kind_of_identifier() {
-        assert!(matches!(LoginId::parse("admin"), Some(LoginId::Username(_))));
-        assert!(matches!(LoginId::parse("19860926 201505 1 001"), Some(LoginId::Nip(_))));
-        assert!(matches!(LoginId::parse("siti@jatimprov.go.id"), Some(LoginId::Email(_))));
+        assert!(matches!(
+            LoginId::parse("admin"),
+            Some(LoginId::Username(_))
+        ));
+        assert!(matches!(
+            LoginId::parse("19860926 201505 1 001"),
+            Some(LoginId::Nip(_))
+        ));
+        assert!(matches!(
+            LoginId::parse("siti@jatimprov.go.id"),
+            Some(LoginId::Email(_))
+        ));
         assert_eq!(LoginId::parse("198609262015053001"), None);
         assert_eq!(LoginId::parse("a b"), None);
     }
 
     #[test]
     fn throttle_key_ignores_spelling() {
-        let a = LoginId::parse("Siti@Jatimprov.go.id").unwrap().throttle_key();
-        let b = LoginId::parse("siti@jatimprov.GO.id").unwrap().throttle_key();
+        let a = LoginId::parse("Siti@Jatimprov.go.id")
+            .unwrap()
+            .throttle_key();
+        let b = LoginId::parse("siti@jatimprov.GO.id")
+            .unwrap()
+            .throttle_key();
         assert_eq!(a, b);
-        let n1 = LoginId::parse("19860926 201505 1 001").unwrap().throttle_key();
+        let n1 = LoginId::parse("19860926 201505 1 001")
+            .unwrap()
+            .throttle_key();
         let n2 = LoginId::parse("198609262015051001").unwrap().throttle_key();
         assert_eq!(n1, n2);
     }

@@ -64,10 +64,14 @@ impl Nip {
             return Err(NipError::NotDigits);
         }
         if digits.len() != 18 {
-            return Err(NipError::Length { found: digits.len() });
+            return Err(NipError::Length {
+                found: digits.len(),
+            });
         }
         let num = |range: std::ops::Range<usize>| -> i32 {
-            digits[range].bytes().fold(0, |acc, b| acc * 10 + i32::from(b - b'0'))
+            digits[range]
+                .bytes()
+                .fold(0, |acc, b| acc * 10 + i32::from(b - b'0'))
         };
         let (birth_year, birth_month, birth_day) = (num(0..4), num(4..6), num(6..8));
         let birth_month_t = u8::try_from(birth_month)
@@ -105,17 +109,31 @@ impl Nip {
         let y: i32 = self.0[0..4].parse().unwrap_or(1900);
         let m: u8 = self.0[4..6].parse().unwrap_or(1);
         let d: u8 = self.0[6..8].parse().unwrap_or(1);
-        time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap_or(time::Month::January), d)
-            .unwrap_or(time::Date::MIN)
+        time::Date::from_calendar_date(
+            y,
+            time::Month::try_from(m).unwrap_or(time::Month::January),
+            d,
+        )
+        .unwrap_or(time::Date::MIN)
     }
 
     pub fn gender(&self) -> Gender {
-        if &self.0[14..15] == "1" { Gender::Male } else { Gender::Female }
+        if &self.0[14..15] == "1" {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
     }
 
     /// The grouped form civil servants are used to: `19860926 201505 1 001`.
     pub fn grouped(&self) -> String {
-        format!("{} {} {} {}", &self.0[0..8], &self.0[8..14], &self.0[14..15], &self.0[15..18])
+        format!(
+            "{} {} {} {}",
+            &self.0[0..8],
+            &self.0[8..14],
+            &self.0[14..15],
+            &self.0[15..18]
+        )
     }
 }
 
@@ -169,14 +187,14 @@ mod tests {
             ("19860926-201505-1-001", NipError::NotDigits),
             ("1986092620150510O1", NipError::NotDigits),
             ("١٩٨٦٠٩٢٦٢٠١٥٠٥١٠٠١", NipError::NotDigits), // Arabic-Indic digits are not ASCII
-            ("198613262015051001", NipError::BirthDate),  // month 13
-            ("198609312015051001", NipError::BirthDate),  // 31 September
-            ("199902292020011001", NipError::BirthDate),  // 29 February, not a leap year
-            ("198600002015051001", NipError::BirthDate),  // month 00
-            ("198609002015051001", NipError::BirthDate),  // day 00
-            ("180009262015051001", NipError::BirthDate),  // implausible year
-            ("198609262015131001", NipError::TmtMonth),   // TMT month 13
-            ("198609262015001001", NipError::TmtMonth),   // TMT month 00
+            ("198613262015051001", NipError::BirthDate), // month 13
+            ("198609312015051001", NipError::BirthDate), // 31 September
+            ("199902292020011001", NipError::BirthDate), // 29 February, not a leap year
+            ("198600002015051001", NipError::BirthDate), // month 00
+            ("198609002015051001", NipError::BirthDate), // day 00
+            ("180009262015051001", NipError::BirthDate), // implausible year
+            ("198609262015131001", NipError::TmtMonth),  // TMT month 13
+            ("198609262015001001", NipError::TmtMonth),  // TMT month 00
             ("198609261985051001", NipError::TmtBeforeBirth),
             ("198609261986091001", NipError::TmtBeforeBirth), // same month as birth
             ("198609262015053001", NipError::Gender),

@@ -12,7 +12,9 @@ pub struct Username(String);
 pub enum UsernameError {
     #[error("a username has 3 to 32 characters")]
     Length,
-    #[error("a username uses only letters, digits, '.', '-' and '_', and starts with a letter or digit")]
+    #[error(
+        "a username uses only letters, digits, '.', '-' and '_', and starts with a letter or digit"
+    )]
     Characters,
     #[error("a username cannot be 18 digits: that is a NIP")]
     LooksLikeNip,
@@ -77,7 +79,10 @@ mod tests {
 
     #[test]
     fn normalises_case_and_whitespace() {
-        assert_eq!(Username::parse("  Admin.Sidoarjo ").unwrap().as_str(), "admin.sidoarjo");
+        assert_eq!(
+            Username::parse("  Admin.Sidoarjo ").unwrap().as_str(),
+            "admin.sidoarjo"
+        );
     }
 
     #[test]
@@ -88,6 +93,9 @@ mod tests {
         assert_eq!(Username::parse("ad min"), Err(UsernameError::Characters));
         assert_eq!(Username::parse("adm@in"), Err(UsernameError::Characters));
         assert_eq!(Username::parse("bäcker"), Err(UsernameError::Characters));
-        assert_eq!(Username::parse("198609262015051001"), Err(UsernameError::LooksLikeNip));
+        assert_eq!(
+            Username::parse("198609262015051001"),
+            Err(UsernameError::LooksLikeNip)
+        );
     }
 }

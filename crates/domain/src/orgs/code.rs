@@ -18,7 +18,9 @@ pub struct OrgCode(String);
 pub enum OrgCodeError {
     #[error("an org code starts with a two-digit Kemendagri province code")]
     Province,
-    #[error("the second segment of an org code is a two-digit regency/city code or a provincial OPD code")]
+    #[error(
+        "the second segment of an org code is a two-digit regency/city code or a provincial OPD code"
+    )]
     Region,
     #[error("a segment of an org code has 1 to 24 characters of A-Z, 0-9 and '-'")]
     Segment,
@@ -47,7 +49,8 @@ fn is_two_digits(s: &str) -> bool {
 /// three and below so that existing numeric OPD codes can be kept.
 fn is_local_segment(s: &str) -> bool {
     (1..=24).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -152,7 +155,10 @@ mod tests {
         assert_eq!(OrgCode::parse("35.15.DIN%"), Err(OrgCodeError::Segment));
         assert_eq!(OrgCode::parse("35.15."), Err(OrgCodeError::Segment));
         assert_eq!(OrgCode::parse("35.15.-X"), Err(OrgCodeError::Segment));
-        assert_eq!(OrgCode::parse("35.15.A.B.C.D.E"), Err(OrgCodeError::TooDeep));
+        assert_eq!(
+            OrgCode::parse("35.15.A.B.C.D.E"),
+            Err(OrgCodeError::TooDeep)
+        );
     }
 
     #[test]

@@ -13,7 +13,13 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [Self::Provinsi, Self::Kabupaten, Self::Kota, Self::Opd, Self::Unit];
+    pub const ALL: [OrgKind; 5] = [
+        Self::Provinsi,
+        Self::Kabupaten,
+        Self::Kota,
+        Self::Opd,
+        Self::Unit,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {

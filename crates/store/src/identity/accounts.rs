@@ -1,5 +1,7 @@
 use rumah_domain::authz::{Grant, Permission, Principal, Role, Scope};
-use rumah_domain::identity::{AccountId, AccountKind, AccountStatus, Email, LoginId, Nip, Username};
+use rumah_domain::identity::{
+    AccountId, AccountKind, AccountStatus, Email, LoginId, Nip, Username,
+};
 use rumah_domain::orgs::{OrgCode, OrgId};
 use rumah_domain::time::Timestamp;
 use serde::Serialize;
@@ -48,7 +50,10 @@ impl From<StoreError> for CreateAccountError {
     }
 }
 
-pub async fn create(ex: &mut impl Exec, new: &NewAccount<'_>) -> Result<AccountId, CreateAccountError> {
+pub async fn create(
+    ex: &mut impl Exec,
+    new: &NewAccount<'_>,
+) -> Result<AccountId, CreateAccountError> {
     let now = Timestamp::now();
     let (id,): (i64,) = ex
         .fetch_one(q!(
@@ -113,7 +118,8 @@ impl TryFrom<AccountRow> for Account {
     fn try_from(r: AccountRow) -> Result<Self, StoreError> {
         Ok(Self {
             id: AccountId(r.id),
-            kind: AccountKind::from_code(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
+            kind: AccountKind::from_code(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
             username: r.username,
             display_name: r.display_name,
             email: r.email,
@@ -122,14 +128,16 @@ impl TryFrom<AccountRow> for Account {
             org_code: r.org_code,
             org_name: r.org_name,
             position: r.position,
-            status: AccountStatus::from_code(&r.status).ok_or_else(|| StoreError::Corrupt(format!("account status {:?}", r.status)))?,
+            status: AccountStatus::from_code(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("account status {:?}", r.status)))?,
             has_password: r.has_password,
             created_at: Timestamp(r.created_at),
         })
     }
 }
 
-const SELECT_ACCOUNT: &str = "SELECT a.id, a.kind, a.username, a.display_name, a.email, a.email_verified, a.nip,
+const SELECT_ACCOUNT: &str =
+    "SELECT a.id, a.kind, a.username, a.display_name, a.email, a.email_verified, a.nip,
         o.code AS org_code, o.name AS org_name, a.position, a.status,
         (a.password_hash IS NOT NULL) AS has_password, a.created_at
      FROM accounts a LEFT JOIN org_nodes o ON o.id = a.org_id";
@@ -142,7 +150,10 @@ pub async fn get(ex: &mut impl Exec, id: AccountId) -> Result<Option<Account>, S
     row.map(Account::try_from).transpose()
 }
 
-pub async fn by_username(ex: &mut impl Exec, username: &Username) -> Result<Option<Account>, StoreError> {
+pub async fn by_username(
+    ex: &mut impl Exec,
+    username: &Username,
+) -> Result<Option<Account>, StoreError> {
     let mut b = SqlBuilder::new(SELECT_ACCOUNT);
     b.push(" WHERE a.username = ").bind(username.as_str());
     let row: Option<AccountRow> = ex.fetch_optional(b.build()).await?;
@@ -152,9 +163,16 @@ pub async fn by_username(ex: &mut impl Exec, username: &Username) -> Result<Opti
 /// An account whose home org lies inside `scope`. Accounts outside it, and
 /// accounts without an org unless the scope is province-wide, are `None`:
 /// not yours looks exactly like not found.
-pub async fn get_in_scope(ex: &mut impl Exec, scope: &Scope, id: AccountId) -> Result<Option<Account>, StoreError> {
+pub async fn get_in_scope(
+    ex: &mut impl Exec,
+    scope: &Scope,
+    id: AccountId,
+) -> Result<Option<Account>, StoreError> {
     let mut b = SqlBuilder::new(SELECT_ACCOUNT);
-    b.push(" WHERE a.id = ").bind(id.0).push(" AND ").push_scope("o.code", scope);
+    b.push(" WHERE a.id = ")
+        .bind(id.0)
+        .push(" AND ")
+        .push_scope("o.code", scope);
     let row: Option<AccountRow> = ex.fetch_optional(b.build()).await?;
     row.map(Account::try_from).transpose()
 }
@@ -172,13 +190,28 @@ pub async fn list_in_scope(
     b.push(" WHERE ").push_scope("o.code", scope);
     if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
         let p = format!("%{}%", crate::orgs::escape_like(&s.to_lowercase()));
-        b.push(" AND (a.username LIKE ").bind(p.clone()).push(" ESCAPE '\\'");
-        b.push(" OR lower(a.display_name) LIKE ").bind(p.clone()).push(" ESCAPE '\\'");
-        b.push(" OR a.nip LIKE ").bind(p.clone()).push(" ESCAPE '\\'");
-        b.push(" OR lower(a.email) LIKE ").bind(p).push(" ESCAPE '\\')");
+        b.push(" AND (a.username LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\'");
+        b.push(" OR lower(a.display_name) LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\'");
+        b.push(" OR a.nip LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\'");
+        b.push(" OR lower(a.email) LIKE ")
+            .bind(p)
+            .push(" ESCAPE '\\')");
     }
-    b.push(" ORDER BY a.id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
-    ex.fetch_all::<AccountRow>(b.build()).await?.into_iter().map(Account::try_from).collect()
+    b.push(" ORDER BY a.id DESC LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    ex.fetch_all::<AccountRow>(b.build())
+        .await?
+        .into_iter()
+        .map(Account::try_from)
+        .collect()
 }
 
 /// What sign-in needs to know about the account a login identifier names.
@@ -202,7 +235,22 @@ impl Credentials {
     }
 }
 
-pub async fn find_credentials(ex: &mut impl Exec, login: &LoginId) -> Result<Option<Credentials>, StoreError> {
+pub async fn credentials_by_id(
+    ex: &mut impl Exec,
+    id: AccountId,
+) -> Result<Option<Credentials>, StoreError> {
+    ex.fetch_optional(q!(
+        "SELECT a.id, a.username, a.kind, a.status, a.password_hash, o.code AS org_code
+         FROM accounts a LEFT JOIN org_nodes o ON o.id = a.org_id WHERE a.id = $1",
+        id.0
+    ))
+    .await
+}
+
+pub async fn find_credentials(
+    ex: &mut impl Exec,
+    login: &LoginId,
+) -> Result<Option<Credentials>, StoreError> {
     let select = "SELECT a.id, a.username, a.kind, a.status, a.password_hash, o.code AS org_code
                   FROM accounts a LEFT JOIN org_nodes o ON o.id = a.org_id WHERE ";
     let mut b = SqlBuilder::new(select);
@@ -214,7 +262,11 @@ pub async fn find_credentials(ex: &mut impl Exec, login: &LoginId) -> Result<Opt
     ex.fetch_optional(b.build()).await
 }
 
-pub async fn set_password_hash(ex: &mut impl Exec, id: AccountId, hash: &str) -> Result<(), StoreError> {
+pub async fn set_password_hash(
+    ex: &mut impl Exec,
+    id: AccountId,
+    hash: &str,
+) -> Result<(), StoreError> {
     let now = Timestamp::now();
     let n = ex
         .execute(q!(
@@ -224,22 +276,40 @@ pub async fn set_password_hash(ex: &mut impl Exec, id: AccountId, hash: &str) ->
             id.0
         ))
         .await?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Locks, unlocks or approves an account inside `scope`. An account that
 /// holds a role outside the caller's scope (say, a province administrator
 /// whose home unit is in the caller's region) is out of reach.
-pub async fn set_status(ex: &mut impl Exec, scope: &Scope, id: AccountId, status: AccountStatus) -> Result<(), AdminError> {
+pub async fn set_status(
+    ex: &mut impl Exec,
+    scope: &Scope,
+    id: AccountId,
+    status: AccountStatus,
+) -> Result<(), AdminError> {
     debug_assert_eq!(scope.permission(), Permission::ManageAccounts);
     if get_in_scope(ex, scope, id).await?.is_none() {
         return Err(AdminError::NotFound);
     }
-    if grants(ex, id).await?.iter().any(|g| !scope.contains(&g.org_code)) {
+    if grants(ex, id)
+        .await?
+        .iter()
+        .any(|g| !scope.contains(&g.org_code))
+    {
         return Err(AdminError::Outranked);
     }
-    ex.execute(q!("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3", status.code(), Timestamp::now(), id.0))
-        .await?;
+    ex.execute(q!(
+        "UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3",
+        status.code(),
+        Timestamp::now(),
+        id.0
+    ))
+    .await?;
     Ok(())
 }
 
@@ -273,8 +343,10 @@ pub async fn grants(ex: &mut impl Exec, account: AccountId) -> Result<Vec<GrantI
         .map(|r| {
             Ok(GrantInfo {
                 id: r.id,
-                role: Role::from_code(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?,
-                org_code: OrgCode::parse(&r.org_code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                role: Role::from_code(&r.role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?,
+                org_code: OrgCode::parse(&r.org_code)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 org_name: r.org_name,
             })
         })
@@ -282,8 +354,19 @@ pub async fn grants(ex: &mut impl Exec, account: AccountId) -> Result<Vec<GrantI
 }
 
 /// The principal for an account: its kind and every role it holds.
-pub async fn principal(ex: &mut impl Exec, account: AccountId, kind: AccountKind) -> Result<Principal, StoreError> {
-    let grants = grants(ex, account).await?.into_iter().map(|g| Grant { role: g.role, org: g.org_code }).collect();
+pub async fn principal(
+    ex: &mut impl Exec,
+    account: AccountId,
+    kind: AccountKind,
+) -> Result<Principal, StoreError> {
+    let grants = grants(ex, account)
+        .await?
+        .into_iter()
+        .map(|g| Grant {
+            role: g.role,
+            org: g.org_code,
+        })
+        .collect();
     Ok(Principal::new(account, kind, grants))
 }
 
@@ -325,7 +408,9 @@ pub async fn add_grant(
     if !scope.contains(org) || get_in_scope(ex, scope, account).await?.is_none() {
         return Err(AdminError::NotFound);
     }
-    let node = crate::orgs::by_code(ex, org).await?.ok_or(AdminError::NotFound)?;
+    let node = crate::orgs::by_code(ex, org)
+        .await?
+        .ok_or(AdminError::NotFound)?;
     let (id,): (i64,) = ex
         .fetch_one(q!(
             "INSERT INTO role_grants (account_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -355,13 +440,25 @@ pub async fn remove_grant(
     if get_in_scope(ex, scope, account).await?.is_none() {
         return Err(AdminError::NotFound);
     }
-    ex.execute(q!("DELETE FROM role_grants WHERE id = $1 AND account_id = $2", grant_id, account.0)).await?;
+    ex.execute(q!(
+        "DELETE FROM role_grants WHERE id = $1 AND account_id = $2",
+        grant_id,
+        account.0
+    ))
+    .await?;
     Ok(grant)
 }
 
 /// Grants without a scope check, for the command line and demo data only.
-pub async fn add_grant_as_system(ex: &mut impl Exec, account: AccountId, role: Role, org: &OrgCode) -> Result<(), AdminError> {
-    let node = crate::orgs::by_code(ex, org).await?.ok_or(AdminError::NotFound)?;
+pub async fn add_grant_as_system(
+    ex: &mut impl Exec,
+    account: AccountId,
+    role: Role,
+    org: &OrgCode,
+) -> Result<(), AdminError> {
+    let node = crate::orgs::by_code(ex, org)
+        .await?
+        .ok_or(AdminError::NotFound)?;
     ex.execute(q!(
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, NULL, $4)
          ON CONFLICT (account_id, role, org_id) DO NOTHING",

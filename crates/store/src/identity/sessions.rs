@@ -94,7 +94,8 @@ pub async fn lookup(
         Ok(SessionInfo {
             session_id: r.id,
             account: AccountId(r.account_id),
-            kind: AccountKind::from_code(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
+            kind: AccountKind::from_code(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
             username: r.username,
             display_name: r.display_name,
             locale: r.locale,
@@ -109,25 +110,63 @@ pub async fn lookup(
 /// Records activity. Callers skip it when the last touch is recent, so a
 /// busy session does not write on every request.
 pub async fn touch(ex: &mut impl Exec, session_id: i64, now: Timestamp) -> Result<(), StoreError> {
-    ex.execute(q!("UPDATE sessions SET last_seen_at = $1 WHERE id = $2", now, session_id)).await?;
+    ex.execute(q!(
+        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+        now,
+        session_id
+    ))
+    .await?;
     Ok(())
 }
 
-pub async fn delete_by_token(ex: &mut impl Exec, token: &str) -> Result<Option<AccountId>, StoreError> {
-    let row: Option<(i64,)> =
-        ex.fetch_optional(q!("DELETE FROM sessions WHERE token_hash = $1 RETURNING account_id", token_hash(token))).await?;
+pub async fn delete_by_token(
+    ex: &mut impl Exec,
+    token: &str,
+) -> Result<Option<AccountId>, StoreError> {
+    let row: Option<(i64,)> = ex
+        .fetch_optional(q!(
+            "DELETE FROM sessions WHERE token_hash = $1 RETURNING account_id",
+            token_hash(token)
+        ))
+        .await?;
     Ok(row.map(|(id,)| AccountId(id)))
 }
 
 /// Ends one of the account's own sessions.
-pub async fn delete_one(ex: &mut impl Exec, account: AccountId, session_id: i64) -> Result<bool, StoreError> {
-    Ok(ex.execute(q!("DELETE FROM sessions WHERE id = $1 AND account_id = $2", session_id, account.0)).await? > 0)
+pub async fn delete_one(
+    ex: &mut impl Exec,
+    account: AccountId,
+    session_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(ex
+        .execute(q!(
+            "DELETE FROM sessions WHERE id = $1 AND account_id = $2",
+            session_id,
+            account.0
+        ))
+        .await?
+        > 0)
 }
 
 /// Ends every session of an account ("sign out of every device", password
 /// change, lock). Returns how many ended.
 pub async fn delete_all(ex: &mut impl Exec, account: AccountId) -> Result<u64, StoreError> {
-    ex.execute(q!("DELETE FROM sessions WHERE account_id = $1", account.0)).await
+    ex.execute(q!("DELETE FROM sessions WHERE account_id = $1", account.0))
+        .await
+}
+
+/// Ends every session of an account except `keep` (after a password change).
+pub async fn delete_others(
+    ex: &mut impl Exec,
+    account: AccountId,
+    keep: i64,
+) -> Result<u64, StoreError> {
+    ex.execute(q!(
+        "DELETE FROM sessions WHERE account_id = $1 AND id <> $2",
+        account.0,
+        keep
+    ))
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -139,7 +178,11 @@ pub struct SessionListItem {
     pub user_agent: Option<String>,
 }
 
-pub async fn list_for_account(ex: &mut impl Exec, account: AccountId, now: Timestamp) -> Result<Vec<SessionListItem>, StoreError> {
+pub async fn list_for_account(
+    ex: &mut impl Exec,
+    account: AccountId,
+    now: Timestamp,
+) -> Result<Vec<SessionListItem>, StoreError> {
     ex.fetch_all(q!(
         "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
          WHERE account_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
@@ -150,6 +193,15 @@ pub async fn list_for_account(ex: &mut impl Exec, account: AccountId, now: Times
 }
 
 /// Deletes sessions past their absolute expiry or idle for too long.
-pub async fn purge_expired(ex: &mut impl Exec, now: Timestamp, idle_timeout: std::time::Duration) -> Result<u64, StoreError> {
-    ex.execute(q!("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2", now, now.minus(idle_timeout))).await
+pub async fn purge_expired(
+    ex: &mut impl Exec,
+    now: Timestamp,
+    idle_timeout: std::time::Duration,
+) -> Result<u64, StoreError> {
+    ex.execute(q!(
+        "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
+        now,
+        now.minus(idle_timeout)
+    ))
+    .await
 }

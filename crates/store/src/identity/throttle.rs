@@ -27,17 +27,28 @@ impl ThrottlePolicy {
         if over < 0 {
             return None;
         }
-        let factor = 1u32.checked_shl(u32::try_from(over.min(20)).unwrap_or(20)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(u32::try_from(over.min(20)).unwrap_or(20))
+            .unwrap_or(u32::MAX);
         Some(self.base_lock.saturating_mul(factor).min(self.max_lock))
     }
 }
 
 /// The latest `locked_until` among `keys` if it is in the future.
-pub async fn locked_until(ex: &mut impl Exec, keys: &[&str], now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+pub async fn locked_until(
+    ex: &mut impl Exec,
+    keys: &[&str],
+    now: Timestamp,
+) -> Result<Option<Timestamp>, StoreError> {
     let mut latest: Option<Timestamp> = None;
     for key in keys {
-        let row: Option<(i64,)> =
-            ex.fetch_optional(q!("SELECT locked_until FROM login_throttle WHERE key = $1 AND locked_until > $2", *key, now)).await?;
+        let row: Option<(i64,)> = ex
+            .fetch_optional(q!(
+                "SELECT locked_until FROM login_throttle WHERE key = $1 AND locked_until > $2",
+                *key,
+                now
+            ))
+            .await?;
         if let Some((until,)) = row {
             latest = latest.max(Some(Timestamp(until)));
         }
@@ -64,7 +75,9 @@ pub async fn record_failure(
             now.minus(policy.window)
         ))
         .await?;
-    let Some(lock) = policy.lock_for(failures) else { return Ok(None) };
+    let Some(lock) = policy.lock_for(failures) else {
+        return Ok(None);
+    };
     let until = now.plus(lock);
     ex.execute(q!(
         "UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND locked_until < $1",
@@ -76,7 +89,8 @@ pub async fn record_failure(
 }
 
 pub async fn clear(ex: &mut impl Exec, key: &str) -> Result<(), StoreError> {
-    ex.execute(q!("DELETE FROM login_throttle WHERE key = $1", key)).await?;
+    ex.execute(q!("DELETE FROM login_throttle WHERE key = $1", key))
+        .await?;
     Ok(())
 }
 

@@ -21,7 +21,9 @@ pub fn encode_scopes(scopes: &[ApiScope]) -> String {
 }
 
 pub fn decode_scopes(s: &str) -> Vec<ApiScope> {
-    s.split_whitespace().filter_map(ApiScope::from_code).collect()
+    s.split_whitespace()
+        .filter_map(ApiScope::from_code)
+        .collect()
 }
 
 /// Creates a token and returns `(id, plaintext)`. The plaintext is shown
@@ -56,6 +58,7 @@ pub async fn create(
 pub struct TokenOwner {
     pub token_id: i64,
     pub account: AccountId,
+    pub username: String,
     pub kind: AccountKind,
     pub scopes: Vec<ApiScope>,
     pub last_used_at: Option<Timestamp>,
@@ -65,18 +68,23 @@ pub struct TokenOwner {
 struct OwnerRow {
     id: i64,
     account_id: i64,
+    username: String,
     kind: String,
     scopes: String,
     last_used_at: Option<i64>,
 }
 
-pub async fn authenticate(ex: &mut impl Exec, token: &str, now: Timestamp) -> Result<Option<TokenOwner>, StoreError> {
+pub async fn authenticate(
+    ex: &mut impl Exec,
+    token: &str,
+    now: Timestamp,
+) -> Result<Option<TokenOwner>, StoreError> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }
     let row: Option<OwnerRow> = ex
         .fetch_optional(q!(
-            "SELECT t.id, t.account_id, a.kind, t.scopes, t.last_used_at
+            "SELECT t.id, t.account_id, a.username, a.kind, t.scopes, t.last_used_at
              FROM personal_access_tokens t JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
                AND a.status = $3",
@@ -89,7 +97,9 @@ pub async fn authenticate(ex: &mut impl Exec, token: &str, now: Timestamp) -> Re
         Ok(TokenOwner {
             token_id: r.id,
             account: AccountId(r.account_id),
-            kind: AccountKind::from_code(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
+            username: r.username,
+            kind: AccountKind::from_code(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("account kind {:?}", r.kind)))?,
             scopes: decode_scopes(&r.scopes),
             last_used_at: r.last_used_at.map(Timestamp),
         })
@@ -98,7 +108,12 @@ pub async fn authenticate(ex: &mut impl Exec, token: &str, now: Timestamp) -> Re
 }
 
 pub async fn touch(ex: &mut impl Exec, token_id: i64, now: Timestamp) -> Result<(), StoreError> {
-    ex.execute(q!("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2", now, token_id)).await?;
+    ex.execute(q!(
+        "UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2",
+        now,
+        token_id
+    ))
+    .await?;
     Ok(())
 }
 
@@ -114,7 +129,10 @@ pub struct TokenListItem {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn list_for_account(ex: &mut impl Exec, account: AccountId) -> Result<Vec<TokenListItem>, StoreError> {
+pub async fn list_for_account(
+    ex: &mut impl Exec,
+    account: AccountId,
+) -> Result<Vec<TokenListItem>, StoreError> {
     ex.fetch_all(q!(
         "SELECT id, name, token_hint, scopes, created_at, expires_at, last_used_at, revoked_at
          FROM personal_access_tokens WHERE account_id = $1 ORDER BY id DESC",
@@ -125,7 +143,11 @@ pub async fn list_for_account(ex: &mut impl Exec, account: AccountId) -> Result<
 
 /// Revokes one of the account's own tokens. Returns its name, or `None` if
 /// the account has no such live token.
-pub async fn revoke(ex: &mut impl Exec, account: AccountId, token_id: i64) -> Result<Option<String>, StoreError> {
+pub async fn revoke(
+    ex: &mut impl Exec,
+    account: AccountId,
+    token_id: i64,
+) -> Result<Option<String>, StoreError> {
     let row: Option<(String,)> = ex
         .fetch_optional(q!(
             "UPDATE personal_access_tokens SET revoked_at = $1

@@ -1,0 +1,189 @@
+//! The command line. Every subcommand has `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rumah",
+    version,
+    about = "Rumah Inovasi: the public-service innovation platform of Provinsi Jawa Timur",
+    long_about = "Rumah Inovasi: the public-service innovation platform of Provinsi Jawa Timur.\n\n\
+        One binary serves Satu Akun (single sign-on), the innovation registry and catalogue, KOVABLIK, \
+        satisfaction surveys and ASN Belajar. Runs on an embedded SQLite database by default, or on \
+        PostgreSQL for several nodes.\n\n\
+        Configuration comes from rumah.toml (if present, or --config), then RUMAH_* environment \
+        variables, then flags; later sources win. See docs/CONFIGURATION.md."
+)]
+pub struct Cli {
+    /// Configuration file [default: ./rumah.toml when it exists]
+    #[arg(long, global = true, env = "RUMAH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal
+    Human,
+    /// One JSON object per line, for log collectors
+    Json,
+}
+
+/// Where the data lives; shared by every command that opens the database.
+#[derive(Debug, Clone, Args, Default)]
+pub struct DbArgs {
+    /// Directory for the SQLite database and other local state [default: ./data]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite file in the data dir]
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending migrations first)
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit
+    Migrate(MigrateArgs),
+    /// Administrative tasks: accounts and tokens
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Write a consistent snapshot of the database while the server runs (SQLite)
+    Backup(BackupArgs),
+    /// Replace the database with a snapshot (SQLite; the server must be stopped)
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// The URL users reach the service at [default: http://<listen>]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Load demo data (idempotent) and print the demo accounts
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account, optionally with roles
+    CreateUser(CreateUserArgs),
+    /// Issue a personal access token and print it (once)
+    IssueToken(IssueTokenArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Asn,
+    Public,
+    Service,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// Sign-in name (3–32 characters: a–z, 0–9, '.', '-', '_')
+    #[arg(long)]
+    pub username: String,
+
+    /// Read the password from standard input (one line)
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Display name [default: the username]
+    #[arg(long)]
+    pub name: Option<String>,
+
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+
+    /// 18-digit NIP (implies --kind asn)
+    #[arg(long)]
+    pub nip: Option<String>,
+
+    /// Account kind [default: asn with a NIP, public otherwise]
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+
+    /// Home unit (org code) [default: the org of the first --role]
+    #[arg(long, value_name = "CODE")]
+    pub unit: Option<String>,
+
+    /// Role to grant (repeatable; pair each with --org): administrator,
+    /// innovation_admin, curator, juror, survey_admin, learning_admin, space_admin
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+
+    /// Org node where the matching --role is held, e.g. 35 or 35.15
+    #[arg(long, value_name = "CODE")]
+    pub org: Vec<String>,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueTokenArgs {
+    #[arg(long)]
+    pub username: String,
+
+    /// Scope (repeatable): read, write, admin
+    #[arg(long, required = true, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// Lifetime such as 90d, 12h or 1y [default: never expires]
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+
+    /// A name to recognise the token by [default: "cli"]
+    #[arg(long)]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The snapshot file to write (must not exist)
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The snapshot file to restore
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}

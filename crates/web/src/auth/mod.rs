@@ -1,0 +1,8 @@
+//! Authentication: password hashing, the session cookie, sign-in rules, and
+//! the extractors that hand handlers an authenticated caller.
+
+pub mod login;
+pub mod password;
+pub mod session;
+
+pub use session::{ApiCaller, CurrentUser, SessionUser};

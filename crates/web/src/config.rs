@@ -1,0 +1,96 @@
+//! Run-time settings of the web layer. The binary fills them from
+//! `rumah.toml`, `RUMAH_*` variables and flags; tests build them directly.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rumah_domain::identity::PasswordPolicy;
+use rumah_store::identity::throttle::ThrottlePolicy;
+use secrecy::SecretString;
+use url::Url;
+
+/// Argon2id cost. The defaults are OWASP's first recommendation
+/// (19 MiB, 2 iterations, 1 lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where users reach the service; decides absolute links, the trusted
+    /// origin and, when `https`, `Secure` cookies and HSTS.
+    pub public_url: Url,
+    /// `Secure` cookies; on whenever the public URL is `https`.
+    pub secure_cookies: bool,
+    /// Peers whose `X-Forwarded-For` header is believed (reverse proxies).
+    pub trusted_proxies: Vec<IpAddr>,
+    pub argon2: Argon2Params,
+    pub password_policy: PasswordPolicy,
+    /// Absolute lifetime of a browser session.
+    pub session_ttl: Duration,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    pub throttle_login: ThrottlePolicy,
+    pub throttle_address: ThrottlePolicy,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`;
+    /// otherwise only loopback peers may read it.
+    pub metrics_token: Option<SecretString>,
+    pub demo: bool,
+}
+
+impl WebConfig {
+    pub fn for_public_url(public_url: Url) -> Self {
+        let secure = public_url.scheme() == "https";
+        Self {
+            public_url,
+            secure_cookies: secure,
+            trusted_proxies: Vec::new(),
+            argon2: Argon2Params::default(),
+            password_policy: PasswordPolicy::default(),
+            session_ttl: Duration::from_secs(12 * 3600),
+            session_idle: Duration::from_secs(2 * 3600),
+            throttle_login: ThrottlePolicy {
+                threshold: 5,
+                window: Duration::from_secs(15 * 60),
+                base_lock: Duration::from_secs(60),
+                max_lock: Duration::from_secs(3600),
+            },
+            // Offices sit behind one NAT address; be generous per address.
+            throttle_address: ThrottlePolicy {
+                threshold: 50,
+                window: Duration::from_secs(15 * 60),
+                base_lock: Duration::from_secs(60),
+                max_lock: Duration::from_secs(3600),
+            },
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            metrics_token: None,
+            demo: false,
+        }
+    }
+
+    /// HSTS is sent only when users reach the service over TLS.
+    pub fn hsts(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The origin (`scheme://host[:port]`) of the public URL.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}

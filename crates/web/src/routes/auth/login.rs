@@ -1,0 +1,110 @@
+use axum::extract::State;
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::login::{LoginOutcome, attempt};
+use crate::auth::session::start_session_headers;
+use crate::error::{AppError, AppResult, Msg};
+use crate::extract::{Ctx, FormData, QueryParams, safe_return_path};
+use crate::middleware::RequestCtx;
+use crate::pages::{render, render_with};
+use crate::state::AppState;
+
+#[derive(askama::Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage<'a> {
+    ctx: &'a RequestCtx,
+    login: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+pub async fn show(ctx: Ctx, QueryParams(q): QueryParams<Next>) -> AppResult<Response> {
+    let next = safe_return_path(q.next.as_deref());
+    if ctx.session.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    render(&LoginPage {
+        ctx: &ctx,
+        login: String::new(),
+        next,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    FormData(form): FormData<LoginForm>,
+) -> AppResult<Response> {
+    let next = safe_return_path(form.next.as_deref());
+    let again = |status: StatusCode, msg: Msg| {
+        render_with(
+            status,
+            &LoginPage {
+                ctx: &ctx,
+                login: form.login.clone(),
+                next: next.clone(),
+                error: Some(msg.render(ctx.lang)),
+            },
+        )
+    };
+    if form.login.trim().is_empty() || form.password.is_empty() {
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Msg::new("auth.login.missing"),
+        );
+    }
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    match attempt(
+        &state,
+        &form.login,
+        &form.password,
+        ctx.client_ip,
+        user_agent,
+    )
+    .await?
+    {
+        LoginOutcome::Success { session_token, .. } => Ok((
+            start_session_headers(&session_token, &state),
+            Redirect::to(&next),
+        )
+            .into_response()),
+        LoginOutcome::Invalid => again(StatusCode::UNAUTHORIZED, Msg::new("auth.login.invalid")),
+        LoginOutcome::Inactive { pending: true } => {
+            again(StatusCode::FORBIDDEN, Msg::new("auth.login.pending"))
+        }
+        LoginOutcome::Inactive { pending: false } => {
+            again(StatusCode::FORBIDDEN, Msg::new("auth.login.locked"))
+        }
+        LoginOutcome::Throttled { retry_after_secs } => {
+            let mut res = again(
+                StatusCode::TOO_MANY_REQUESTS,
+                Msg::new("error.rate_limited").arg("minutes", retry_after_secs.div_ceil(60).max(1)),
+            )?;
+            let retry = AppError::too_many_requests(retry_after_secs).into_response();
+            if let Some(v) = retry.headers().get(axum::http::header::RETRY_AFTER) {
+                res.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v.clone());
+            }
+            Ok(res)
+        }
+    }
+}
