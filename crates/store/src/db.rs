@@ -215,7 +215,8 @@ impl Db {
     pub async fn ping(&self, timeout: Duration) -> bool {
         let probe = async {
             let mut db = self.clone();
-            db.fetch_one::<(i64,)>(Query::new("SELECT 1")).await
+            db.fetch_one::<(i64,)>(Query::new("SELECT CAST(1 AS BIGINT)"))
+                .await
         };
         matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok((1,))))
     }
