@@ -169,9 +169,8 @@ impl Settings {
             .split("__")
             // Variables of the test harness and the log filter are not settings.
             .filter(|key| {
-                !key.as_str().starts_with("test_")
-                    && key.as_str() != "log"
-                    && key.as_str() != "config"
+                let key = key.as_str().to_ascii_lowercase();
+                !key.starts_with("test_") && key != "log" && key != "config"
             });
         let settings: Settings = figment
             .merge(env)

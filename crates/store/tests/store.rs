@@ -12,6 +12,15 @@ use rumah_store::identity::{accounts, sessions, throttle, tokens};
 use rumah_store::testkit::TestDb;
 use rumah_store::{Exec, db_test, migrate, orgs, q};
 
+/// One column of every type the storage layer binds.
+type AllTypes = (
+    Option<bool>,
+    Option<i64>,
+    Option<f64>,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
 fn code(s: &str) -> OrgCode {
     OrgCode::parse(s).unwrap()
 }
@@ -160,13 +169,7 @@ db_test!(
         ))
         .await
         .unwrap();
-        let rows: Vec<(
-            Option<bool>,
-            Option<i64>,
-            Option<f64>,
-            Option<String>,
-            Option<Vec<u8>>,
-        )> = db
+        let rows: Vec<AllTypes> = db
             .fetch_all(q!("SELECT b, i, f, s, y FROM rt ORDER BY i NULLS LAST"))
             .await
             .unwrap();

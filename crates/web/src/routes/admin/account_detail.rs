@@ -50,15 +50,34 @@ fn notice_key(code: &str) -> Option<&'static str> {
     }
 }
 
+/// What the detail page shows besides the account itself.
+#[derive(Default)]
+struct View {
+    status: Option<StatusCode>,
+    grant_org: String,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+impl View {
+    fn grant_error(grant_org: &str, message: String) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add("org", message);
+        Self {
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            grant_org: grant_org.to_owned(),
+            errors,
+            notice: None,
+        }
+    }
+}
+
 async fn detail(
     state: &AppState,
     ctx: &Ctx,
     scope: &Scope,
     id: AccountId,
-    status: StatusCode,
-    grant_org: String,
-    errors: FieldErrors,
-    notice: Option<String>,
+    view: View,
 ) -> AppResult<Response> {
     let mut db = state.db();
     let account = accounts::get_in_scope(&mut db, scope, id)
@@ -71,7 +90,7 @@ async fn detail(
         .collect();
     let roles = Role::ALL.iter().map(|r| (r.code(), role_key(*r))).collect();
     render_with(
-        status,
+        view.status.unwrap_or(StatusCode::OK),
         &DetailPage {
             ctx,
             kind_key: kind_key(account.kind),
@@ -80,9 +99,9 @@ async fn detail(
             account,
             grants,
             roles,
-            grant_org,
-            errors,
-            notice,
+            grant_org: view.grant_org,
+            errors: view.errors,
+            notice: view.notice,
         },
     )
 }
@@ -105,10 +124,10 @@ pub async fn show(
         &ctx,
         &scope,
         AccountId(id),
-        StatusCode::OK,
-        String::new(),
-        FieldErrors::default(),
-        notice,
+        View {
+            notice,
+            ..View::default()
+        },
     )
     .await
 }
@@ -197,23 +216,9 @@ pub async fn grant(
     let id = AccountId(id);
     let role = Role::from_code(&form.role)
         .ok_or_else(|| AppError::invalid("role", "invalid_role", Msg::new("admin.role_invalid")))?;
-    let field_error = |key: &'static str| {
-        let mut errors = FieldErrors::default();
-        errors.add("org", ctx.t(key).into_owned());
-        errors
-    };
+    let field_error = |key: &'static str| View::grant_error(&form.org, ctx.t(key).into_owned());
     let Ok(org) = OrgCode::parse(&form.org) else {
-        return detail(
-            &state,
-            &ctx,
-            &scope,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form.org.clone(),
-            field_error("admin.org_not_found"),
-            None,
-        )
-        .await;
+        return detail(&state, &ctx, &scope, id, field_error("admin.org_not_found")).await;
     };
     let mut db = state.db();
     match accounts::add_grant(&mut db, &scope, id, role, &org, Some(user.account())).await {
@@ -224,17 +229,7 @@ pub async fn grant(
             if accounts::get_in_scope(&mut db, &scope, id).await?.is_none() {
                 return Err(AppError::not_found());
             }
-            return detail(
-                &state,
-                &ctx,
-                &scope,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form.org.clone(),
-                field_error("admin.org_not_found"),
-                None,
-            )
-            .await;
+            return detail(&state, &ctx, &scope, id, field_error("admin.org_not_found")).await;
         }
         Err(AdminError::Duplicate) => {
             return detail(
@@ -242,10 +237,7 @@ pub async fn grant(
                 &ctx,
                 &scope,
                 id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form.org.clone(),
                 field_error("admin.role_duplicate"),
-                None,
             )
             .await;
         }

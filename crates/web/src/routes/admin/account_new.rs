@@ -236,7 +236,7 @@ pub async fn submit(
             }
         }
     };
-    if org.is_none() && !scope.is_province_wide() && !errors.get("org").is_some() {
+    if org.is_none() && !scope.is_province_wide() && errors.get("org").is_none() {
         errors.add("org", lang.t("admin.org_required").into_owned());
     }
     let password = match kind {

@@ -1,0 +1,651 @@
+//! The `rumah` binary as operators use it: help, configuration errors,
+//! accounts and tokens from the command line, backup and restore, and
+//! several server processes on one PostgreSQL database.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use rumah_store::testkit::TestDb;
+use rumah_store::{Backend, DatabaseUrl, Db, PoolSettings, Query};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rumah");
+const PASSWORD: &str = "kopi-tubruk-pagi";
+
+/// A command with a clean environment: no RUMAH_* from the caller, cheap
+/// hashing, run inside `dir`.
+fn rumah(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("RUMAH_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUMAH_SECURITY__ARGON2_MEMORY_KIB", "1024")
+        .env("RUMAH_SECURITY__ARGON2_ITERATIONS", "1")
+        .env("RUMAH_LOG", "warn");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the binary runs")
+}
+
+fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A `rumah serve` process; stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(cmd: &mut Command) -> Server {
+        let mut child = cmd
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the server printed its address")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGTERM, then the exit status. `cmd` ends with `serve` and its flags.
+    fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn csrf(client: &reqwest::Client, url: &str) -> String {
+    let html = client.get(url).send().await.unwrap().text().await.unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse(r#"input[name="csrf_token"]"#).unwrap();
+    doc.select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
+}
+
+async fn login(
+    server: &Server,
+    client: &reqwest::Client,
+    user: &str,
+    password: &str,
+) -> reqwest::StatusCode {
+    let token = csrf(client, &server.url("/masuk")).await;
+    client
+        .post(server.url("/masuk"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("login", user),
+            ("password", password),
+            ("next", "/akun"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn create_admin(dir: &Path, db_flags: &[&str]) {
+    let out = run_with_stdin(
+        rumah(dir)
+            .args([
+                "admin",
+                "create-user",
+                "--username",
+                "admin.sidoarjo",
+                "--password-stdin",
+                "--name",
+                "Agus",
+                "--nip",
+                "19851103 201001 1 004",
+                "--role",
+                "administrator",
+                "--org",
+                "35.15",
+            ])
+            .args(db_flags),
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "create-user failed: {}", stderr(&out));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["admin", "--help"],
+        vec!["admin", "create-user", "--help"],
+        vec!["admin", "issue-token", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+    ] {
+        let out = run(rumah(dir.path()).args(&args));
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            stdout(&out).contains("Usage: rumah"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+    let serve = stdout(&run(rumah(dir.path()).args(["serve", "--help"])));
+    for flag in ["--listen", "--data-dir", "--database-url", "--demo"] {
+        assert!(serve.contains(flag), "serve --help mentions {flag}");
+    }
+}
+
+#[test]
+fn invalid_configuration_stops_start_up_with_a_clear_message_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str)] = &[
+        ("listen = \"nowhere\"\n", "listen"),
+        ("lisen = \"127.0.0.1:1\"\n", "lisen"),
+        ("[session]\nttl = \"forever\"\n", "ttl"),
+        ("[security]\nargon2_parallelism = 0\n", "argon2"),
+        ("public_url = \"ftp://x\"\n", "public_url"),
+        (
+            "database_url = \"mysql://root:hunter2-secret@db/rumah\"\n",
+            "database_url",
+        ),
+    ];
+    for (toml, mentions) in cases {
+        std::fs::write(dir.path().join("rumah.toml"), toml).unwrap();
+        let out = run(rumah(dir.path()).arg("migrate"));
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let err = stderr(&out);
+        assert!(err.contains(mentions), "{toml} -> {err}");
+        assert!(
+            !err.contains("hunter2-secret"),
+            "a secret was printed: {err}"
+        );
+    }
+    std::fs::remove_file(dir.path().join("rumah.toml")).unwrap();
+    let out = run(rumah(dir.path())
+        .arg("migrate")
+        .env("RUMAH_LOGIN__MAX_FAILURES", "nol"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).to_lowercase().contains("login.max_failures"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(rumah(dir.path()).args(["--config", "missing.toml", "migrate"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.toml"));
+}
+
+#[test]
+fn flags_override_the_environment_which_overrides_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rumah.toml"), "data_dir = \"from-file\"\n").unwrap();
+    assert!(run(rumah(dir.path()).arg("migrate")).status.success());
+    assert!(dir.path().join("from-file/rumah.db").exists());
+    assert!(
+        run(rumah(dir.path())
+            .arg("migrate")
+            .env("RUMAH_DATA_DIR", "from-env"))
+        .status
+        .success()
+    );
+    assert!(dir.path().join("from-env/rumah.db").exists());
+    assert!(
+        run(rumah(dir.path())
+            .args(["migrate", "--data-dir", "from-flag"])
+            .env("RUMAH_DATA_DIR", "from-env"))
+        .status
+        .success()
+    );
+    assert!(dir.path().join("from-flag/rumah.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_tokens_from_the_command_line_work_against_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rumah(dir.path()).arg("migrate"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("applied 0001_platform"));
+    create_admin(dir.path(), &[]);
+    let bad = run_with_stdin(
+        rumah(dir.path()).args([
+            "admin",
+            "create-user",
+            "--username",
+            "dewi",
+            "--password-stdin",
+            "--nip",
+            "198613262015052001",
+        ]),
+        "x-panjang-sekali\n",
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("birth date"), "{}", stderr(&bad));
+    let bad = run_with_stdin(
+        rumah(dir.path()).args([
+            "admin",
+            "create-user",
+            "--username",
+            "dewi",
+            "--password-stdin",
+            "--role",
+            "curator",
+        ]),
+        "x-panjang-sekali\n",
+    );
+    assert!(stderr(&bad).contains("--org"), "{}", stderr(&bad));
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "issue-token",
+        "--username",
+        "admin.sidoarjo",
+        "--scope",
+        "read",
+        "--scope",
+        "admin",
+        "--expires",
+        "30d",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(token.starts_with("rumah_pat_"));
+
+    let server = Server::start(rumah(dir.path()).arg("serve"));
+    let me: serde_json::Value = reqwest::Client::new()
+        .get(server.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "admin.sidoarjo");
+    assert_eq!(me["nip"], "198511032010011004");
+    assert_eq!(me["roles"][0]["org"], "35.15");
+    assert_eq!(
+        login(&server, &client(), "admin.sidoarjo", PASSWORD).await,
+        303
+    );
+    assert!(server.stop().success(), "SIGTERM ends the server cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mode_is_idempotent_and_its_accounts_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let server =
+            Server::start(rumah(dir.path()).args(["--log-format", "json", "serve", "--demo"]));
+        assert_eq!(
+            login(&server, &client(), "admin.sidoarjo", "demo-jatim-2026").await,
+            303
+        );
+        server.stop();
+    }
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_in(&dir.path().join("data")),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let (n,): (i64,) = rumah_store::Exec::fetch_one(
+        &mut db.clone(),
+        rumah_store::q!("SELECT COUNT(*) FROM accounts WHERE username = 'admin'"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1, "a second --demo start creates nothing twice");
+}
+
+/// Every row of every table, in a stable order, as text.
+async fn dump(path: &Path) -> Vec<(String, Vec<String>)> {
+    let db = Db::connect(
+        &DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap(),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let mut conn = db.clone();
+    let tables: Vec<(String,)> = rumah_store::Exec::fetch_all(
+        &mut conn,
+        rumah_store::q!("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for (table,) in tables {
+        let cols: Vec<(String,)> = rumah_store::Exec::fetch_all(
+            &mut conn,
+            Query::assembled(format!("SELECT name FROM pragma_table_info('{table}')")),
+        )
+        .await
+        .unwrap();
+        let expr = cols
+            .iter()
+            .map(|(c,)| format!("quote({c})"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows: Vec<(String,)> = rumah_store::Exec::fetch_all(
+            &mut conn,
+            Query::assembled(format!("SELECT {expr} FROM {table}")),
+        )
+        .await
+        .unwrap();
+        let mut rows: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+        rows.sort();
+        out.push((table, rows));
+    }
+    db.close().await;
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_then_restore_gives_back_exactly_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    create_admin(dir.path(), &[]);
+    let server = Server::start(rumah(dir.path()).arg("serve"));
+    // Some activity while the server runs: sessions, audit entries.
+    assert_eq!(
+        login(&server, &client(), "admin.sidoarjo", PASSWORD).await,
+        303
+    );
+    let snapshot = dir.path().join("snapshot.db");
+    let out = run(rumah(dir.path()).args(["backup", "--to"]).arg(&snapshot));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 accounts"), "{}", stdout(&out));
+    assert!(
+        !stderr(&out).contains('\r') && !stderr(&out).contains("\u{1b}["),
+        "no progress bar when not on a terminal"
+    );
+    assert!(
+        !run(rumah(dir.path()).args(["backup", "--to"]).arg(&snapshot))
+            .status
+            .success(),
+        "never overwrites a file"
+    );
+    let expected = dump(&snapshot).await;
+
+    // Changes after the snapshot.
+    let out = run_with_stdin(
+        rumah(dir.path()).args([
+            "admin",
+            "create-user",
+            "--username",
+            "later",
+            "--password-stdin",
+        ]),
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success());
+    assert_eq!(login(&server, &client(), "later", PASSWORD).await, 303);
+
+    let refused = run(rumah(dir.path()).args(["restore", "--from"]).arg(&snapshot));
+    assert!(
+        !refused.status.success(),
+        "restore refuses to run under a live server"
+    );
+    assert!(stderr(&refused).contains("stop it"), "{}", stderr(&refused));
+
+    assert!(server.stop().success());
+    let out = run(rumah(dir.path()).args(["restore", "--from"]).arg(&snapshot));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("previous database was kept"));
+    let restored = dump(&dir.path().join("data/rumah.db")).await;
+    assert_eq!(
+        restored, expected,
+        "the restored database holds exactly the snapshot"
+    );
+
+    let server = Server::start(rumah(dir.path()).arg("serve"));
+    assert_eq!(
+        login(&server, &client(), "later", PASSWORD).await,
+        401,
+        "changes after the snapshot are gone"
+    );
+    assert_eq!(
+        login(&server, &client(), "admin.sidoarjo", PASSWORD).await,
+        303
+    );
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, b"not a database at all").unwrap();
+    let out = run(rumah(dir.path()).args(["restore", "--from"]).arg(&garbage));
+    assert!(!out.status.success());
+}
+
+fn pg_url_flag(t: &TestDb) -> Vec<String> {
+    vec!["--database-url".into(), t.url.expose().to_owned()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_on_postgres_explains_pg_dump() {
+    let Some(t) = TestDb::fresh_url(Backend::Postgres).await else {
+        eprintln!(
+            "SKIPPED on PostgreSQL: set {} to run",
+            rumah_store::testkit::PG_URL_ENV
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rumah(dir.path())
+        .args(["backup", "--to", "x.dump"])
+        .args(pg_url_flag(&t)));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pg_dump"));
+    let out = run(rumah(dir.path())
+        .args(["restore", "--from", "x.dump"])
+        .args(pg_url_flag(&t)));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pg_restore"));
+}
+
+/// A cookie jar that sends the same cookies to every host, as a browser
+/// would behind a load balancer that spreads requests over nodes.
+#[derive(Default)]
+struct Browser {
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn absorb(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let pair = v.to_str().unwrap().split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> (reqwest::StatusCode, String) {
+        let res = plain()
+            .get(url)
+            .header("cookie", self.header())
+            .send()
+            .await
+            .unwrap();
+        self.absorb(&res);
+        (res.status(), res.text().await.unwrap())
+    }
+
+    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> reqwest::StatusCode {
+        let res = plain()
+            .post(url)
+            .header("cookie", self.header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.absorb(&res);
+        res.status()
+    }
+}
+
+fn plain() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn token_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"input[name="csrf_token"]"#).unwrap();
+    doc.select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_on_one_postgres_database_behave_as_one_system() {
+    let Some(t) = TestDb::fresh_url(Backend::Postgres).await else {
+        eprintln!(
+            "SKIPPED on PostgreSQL: set {} to run",
+            rumah_store::testkit::PG_URL_ENV
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let flags = pg_url_flag(&t);
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let out = run(rumah(dir.path()).arg("migrate").args(&flag_refs));
+    assert!(out.status.success(), "{}", stderr(&out));
+    create_admin(dir.path(), &flag_refs);
+    let a = Server::start(
+        rumah(dir.path())
+            .arg("serve")
+            .env("RUMAH_DATABASE_URL", t.url.expose()),
+    );
+    let b = Server::start(
+        rumah(dir.path())
+            .arg("serve")
+            .env("RUMAH_DATABASE_URL", t.url.expose()),
+    );
+
+    // Sign in on A with a CSRF token that B minted: the key is shared.
+    let mut browser = Browser::default();
+    let (_, form) = browser.get(&b.url("/masuk")).await;
+    let token = token_in(&form);
+    let status = browser
+        .post(
+            &a.url("/masuk"),
+            &[
+                ("csrf_token", &token),
+                ("login", "admin.sidoarjo"),
+                ("password", PASSWORD),
+                ("next", "/akun"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    // The session lives in the database: B knows it.
+    let (status, html) = browser.get(&b.url("/akun")).await;
+    assert_eq!(status, 200, "node B knows node A's session");
+    assert!(html.contains("Agus"));
+    // Signing out on B ends it on A.
+    let (_, page) = browser.get(&a.url("/akun/sesi")).await;
+    let token = token_in(&page);
+    assert_eq!(
+        browser
+            .post(&b.url("/keluar"), &[("csrf_token", &token)])
+            .await,
+        303
+    );
+    let mut replay = Browser::default();
+    replay.cookies.clone_from(&browser.cookies);
+    assert_eq!(replay.get(&a.url("/akun")).await.0, 303);
+
+    // Failed logins on both nodes add up to one lockout.
+    for i in 0..5 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            login(node, &client(), "admin.sidoarjo", "salah-salah-salah").await,
+            401
+        );
+    }
+    assert_eq!(login(&b, &client(), "admin.sidoarjo", PASSWORD).await, 429);
+    assert_eq!(login(&a, &client(), "admin.sidoarjo", PASSWORD).await, 429);
+    drop((a, b));
+    drop(t);
+}
