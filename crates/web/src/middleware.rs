@@ -10,8 +10,7 @@
 //! [`verify_csrf`] guards unsafe methods on the browser and API routers.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -46,9 +45,9 @@ pub struct RequestCtx {
     pub is_api: bool,
     pub session: Option<SessionUser>,
     session_token: Option<String>,
-    csrf_cookie: String,
+    /// The browser's CSRF cookie; minted only when a page needs a token.
+    csrf_cookie: OnceLock<String>,
     csrf_cookie_is_new: bool,
-    csrf_used: AtomicBool,
     csrf_key: Arc<[u8]>,
 }
 
@@ -56,10 +55,10 @@ impl RequestCtx {
     /// The CSRF token for forms on this page. Using it makes sure the
     /// browser gets the cookie it is bound to.
     pub fn csrf_token(&self) -> String {
-        self.csrf_used.store(true, Ordering::Relaxed);
         csrf::token(
             &self.csrf_key,
-            &self.csrf_cookie,
+            self.csrf_cookie
+                .get_or_init(|| URL_SAFE_NO_PAD.encode(random_bytes::<32>())),
             self.session_token.as_deref().unwrap_or(""),
         )
     }
@@ -115,9 +114,8 @@ impl RequestCtx {
             is_api: false,
             session: None,
             session_token: None,
-            csrf_cookie: "c".into(),
+            csrf_cookie: OnceLock::from("c".to_owned()),
             csrf_cookie_is_new: false,
-            csrf_used: AtomicBool::new(false),
             csrf_key: Arc::from(&b"k"[..]),
         }
     }
@@ -212,6 +210,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         session_token = None;
     }
     let csrf_cookie_is_new = csrf_cookie.is_none();
+    let csrf_cookie = csrf_cookie.map_or_else(OnceLock::new, OnceLock::from);
     let ctx = Arc::new(RequestCtx {
         lang,
         nonce: new_nonce(),
@@ -220,10 +219,9 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         is_api,
         session,
         session_token,
-        csrf_cookie: csrf_cookie.unwrap_or_else(|| URL_SAFE_NO_PAD.encode(random_bytes::<32>())),
+        csrf_cookie,
         csrf_cookie_is_new,
-        csrf_used: AtomicBool::new(false),
-        csrf_key: Arc::from(state.csrf_key()),
+        csrf_key: state.csrf_key_shared(),
     });
     req.extensions_mut().insert(ctx.clone());
 
@@ -244,10 +242,12 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         res = render_error(&ctx, res, info);
     }
     let headers = res.headers_mut();
-    if ctx.csrf_cookie_is_new && ctx.csrf_used.load(Ordering::Relaxed) {
+    if ctx.csrf_cookie_is_new
+        && let Some(value) = ctx.csrf_cookie.get()
+    {
         headers.append(
             SET_COOKIE,
-            set_cookie(csrf_cookie_name(secure), &ctx.csrf_cookie, secure, None),
+            set_cookie(csrf_cookie_name(secure), value, secure, None),
         );
     }
     if clear_session {
@@ -313,10 +313,9 @@ fn finish_error(state: &AppState, e: AppError, lang: Lang, nonce: &str, is_api: 
         is_api,
         session: None,
         session_token: None,
-        csrf_cookie: String::new(),
+        csrf_cookie: OnceLock::new(),
         csrf_cookie_is_new: false,
-        csrf_used: AtomicBool::new(false),
-        csrf_key: Arc::from(state.csrf_key()),
+        csrf_key: state.csrf_key_shared(),
     };
     let mut res = e.into_response();
     let info = res
@@ -419,9 +418,8 @@ pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next
         .or(query_token)
         .unwrap_or_default();
     let session = ctx.session_token.as_deref().unwrap_or("");
-    if ctx.csrf_cookie_is_new
-        || !csrf::verify(state.csrf_key(), &ctx.csrf_cookie, session, &presented)
-    {
+    let cookie = ctx.csrf_cookie.get().map_or("", String::as_str);
+    if ctx.csrf_cookie_is_new || !csrf::verify(state.csrf_key(), cookie, session, &presented) {
         tracing::warn!(client.ip = %ctx.client_ip, "rejected a request without a valid CSRF token");
         return AppError::csrf().into_response();
     }

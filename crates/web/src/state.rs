@@ -17,7 +17,7 @@ pub struct AppState {
 struct Inner {
     db: Db,
     config: WebConfig,
-    csrf_key: Vec<u8>,
+    csrf_key: Arc<[u8]>,
     hasher: PasswordHasher,
     metrics: Metrics,
     regions_json: Bytes,
@@ -50,7 +50,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 db,
                 config,
-                csrf_key,
+                csrf_key: Arc::from(csrf_key),
                 hasher,
                 metrics: Metrics::new(),
                 regions_json,
@@ -70,6 +70,11 @@ impl AppState {
 
     pub fn csrf_key(&self) -> &[u8] {
         &self.inner.csrf_key
+    }
+
+    /// The CSRF key as a shared handle (no copy per request).
+    pub fn csrf_key_shared(&self) -> Arc<[u8]> {
+        self.inner.csrf_key.clone()
     }
 
     pub fn hasher(&self) -> &PasswordHasher {
