@@ -244,6 +244,25 @@ fn invalid_configuration_stops_start_up_with_a_clear_message_and_no_secrets() {
 }
 
 #[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rumah(dir.path())
+        .args(["--log-format", "json", "migrate"])
+        .env("RUMAH_LOG", "info"));
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each log line is JSON"))
+        .collect();
+    let applied = lines
+        .iter()
+        .find(|l| l["message"] == "applied migration")
+        .expect("the migration is logged");
+    assert_eq!(applied["level"], "INFO");
+    assert_eq!(applied["migration.version"], 1);
+}
+
+#[test]
 fn flags_override_the_environment_which_overrides_the_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rumah.toml"), "data_dir = \"from-file\"\n").unwrap();

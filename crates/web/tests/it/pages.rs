@@ -110,3 +110,20 @@ app_test!(async fn parts_not_built_yet_say_coming_soon(app) {
         assert!(res.text().await.unwrap().contains("Segera hadir"), "{path}");
     }
 });
+
+app_test!(async fn a_server_error_is_a_friendly_page_without_detail(app) {
+    app.account("admin.prov", Some("35"), &[(rumah_domain::authz::Role::Administrator, "35")]).await;
+    let client = app.signed_in("admin.prov").await;
+    app.db.close().await;
+    for lang in ["id", "en"] {
+        let res = client.get(app.url("/admin/audit")).header("accept-language", lang).send().await.unwrap();
+        assert_eq!(res.status(), 500);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = res.text().await.unwrap();
+        let title = text_of(&html, "main h1").unwrap();
+        assert_eq!(title, if lang == "id" { "Terjadi gangguan" } else { "Something went wrong" });
+        for leak in ["sqlx", "pool", "closed", "SELECT"] {
+            assert!(!html.contains(leak), "{leak} leaked into the page");
+        }
+    }
+});
