@@ -249,6 +249,15 @@ impl Scope {
         }
     }
 
+    /// The system acting inside one subtree only: for aggregates of a region
+    /// that are public anyway (a region's dashboard), never for a caller.
+    pub fn system_at(perm: Permission, root: OrgCode) -> Self {
+        Self {
+            perm,
+            roots: vec![root],
+        }
+    }
+
     pub fn permission(&self) -> Permission {
         self.perm
     }

@@ -9,8 +9,12 @@
 //! - [`identity`]: accounts, NIP, usernames, passwords (Satu Akun).
 //! - [`orgs`]: the province, its regencies/cities, OPDs and units.
 //! - [`authz`]: roles scoped to org nodes and the permissions they give.
+//! - [`surveys`]: SKM citizen satisfaction surveys: IKM, grades, periods.
+//! - [`innovations`]: innovation profiles, curation workflow, sustainability.
 
 pub mod authz;
 pub mod identity;
+pub mod innovations;
 pub mod orgs;
+pub mod surveys;
 pub mod time;

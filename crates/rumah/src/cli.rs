@@ -64,6 +64,39 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the database with a snapshot (SQLite; the server must be stopped)
     Restore(RestoreArgs),
+    /// Rebuild derived data from the database: the SKM tallies (safe while serving)
+    Reindex(ReindexArgs),
+    /// Bulk imports from spreadsheets
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import innovations as drafts from a CSV or XLSX in the template's
+    /// columns (see /inovasi/kelola/impor/templat.csv); shows progress
+    Innovations(ImportInnovationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportInnovationsArgs {
+    /// The CSV or XLSX file
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// When some rows have errors, import the valid ones anyway
+    /// [default: import nothing from a file with errors]
+    #[arg(long)]
+    pub only_valid: bool,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]

@@ -12,9 +12,10 @@ use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use rumah_domain::identity::PasswordPolicy;
+use rumah_domain::surveys::skm::{Rounding, SampleRounding};
 use rumah_store::identity::throttle::ThrottlePolicy;
 use rumah_store::{DatabaseUrl, PoolSettings};
-use rumah_web::config::{Argon2Params, WebConfig};
+use rumah_web::config::{Argon2Params, SkmConfig, WebConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -40,6 +41,8 @@ pub struct Settings {
     pub login: Login,
     pub limits: Limits,
     pub database: Database,
+    pub skm: Skm,
+    pub files: Files,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -89,6 +92,38 @@ pub struct Database {
     pub busy_timeout: Duration,
 }
 
+/// Evidence files of innovations: where their blobs are kept and how large
+/// one upload may be.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    /// The blob directory; absent means `data_dir/blobs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    pub max_bytes: usize,
+}
+
+/// SKM: rounding conventions of the IKM formula and the sample size (the
+/// regulation's defaults; sources differ, so they are settings), and the
+/// hourly submission limits per client address and per device.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skm {
+    /// The element weight 1/9: `"2"` (0.11, the regulation's annex), `"3"`
+    /// (0.111) or `"exact"`.
+    pub weight: String,
+    /// Decimals the mean per element is rounded to before weighting; absent
+    /// means not rounded.
+    #[serde(default)]
+    pub nrr_decimals: Option<u8>,
+    /// Decimals of the published IKM (grades are read off the rounded value).
+    pub ikm_decimals: u8,
+    /// Krejcie–Morgan sample size: `"up"` or `"nearest"`.
+    pub sample_rounding: String,
+    pub per_address_per_hour: i64,
+    pub per_device_per_hour: i64,
+}
+
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(d)?;
     humantime::parse_duration(&s).map_err(|e| {
@@ -120,6 +155,14 @@ fn defaults() -> serde_json::Value {
         },
         "limits": Limits { body_bytes: 1024 * 1024, request_timeout: Duration::from_secs(30) },
         "database": Database { max_connections: 16, busy_timeout: Duration::from_secs(5) },
+        "files": Files { dir: None, max_bytes: 10 * 1024 * 1024 },
+        "skm": {
+            "weight": "2",
+            "ikm_decimals": 2,
+            "sample_rounding": "up",
+            "per_address_per_hour": 300,
+            "per_device_per_hour": 60,
+        },
     })
 }
 
@@ -196,9 +239,23 @@ impl Settings {
         if self.limits.body_bytes < 1024 {
             bail!("invalid configuration: limits.body_bytes must be at least 1024");
         }
+        if !(1024..=1024 * 1024 * 1024).contains(&self.files.max_bytes) {
+            bail!("invalid configuration: files.max_bytes must be between 1024 and 1073741824");
+        }
+        if self
+            .files
+            .dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            bail!(
+                "invalid configuration: files.dir must not be empty (leave it out for data_dir/blobs)"
+            );
+        }
         if self.database.max_connections == 0 {
             bail!("invalid configuration: database.max_connections must be at least 1");
         }
+        self.skm()?;
         self.database_url()?;
         self.public_url()?;
         rumah_web::auth::password::PasswordHasher::new(self.argon2())
@@ -227,6 +284,49 @@ impl Settings {
             );
         }
         Ok(url)
+    }
+
+    pub fn skm(&self) -> anyhow::Result<SkmConfig> {
+        let weight = Rounding::parse_weight(&self.skm.weight).map_err(|_| {
+            anyhow::anyhow!(
+                "invalid configuration: skm.weight must be \"exact\", \"2\" or \"3\" (decimals of 1/9), not {:?}",
+                self.skm.weight
+            )
+        })?;
+        let sample_rounding = SampleRounding::parse(&self.skm.sample_rounding).map_err(|_| {
+            anyhow::anyhow!(
+                "invalid configuration: skm.sample_rounding must be \"up\" or \"nearest\", not {:?}",
+                self.skm.sample_rounding
+            )
+        })?;
+        if self.skm.ikm_decimals > 4 || self.skm.nrr_decimals.is_some_and(|d| d > 6) {
+            bail!(
+                "invalid configuration: skm.ikm_decimals must be at most 4 and skm.nrr_decimals at most 6"
+            );
+        }
+        if self.skm.per_address_per_hour < 1 || self.skm.per_device_per_hour < 1 {
+            bail!(
+                "invalid configuration: skm.per_address_per_hour and skm.per_device_per_hour must be at least 1"
+            );
+        }
+        Ok(SkmConfig {
+            rounding: Rounding {
+                weight,
+                nrr_decimals: self.skm.nrr_decimals,
+                ikm_decimals: self.skm.ikm_decimals,
+            },
+            sample_rounding,
+            per_address_per_hour: self.skm.per_address_per_hour,
+            per_device_per_hour: self.skm.per_device_per_hour,
+        })
+    }
+
+    /// Where evidence files are kept.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.files
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
     pub fn pool(&self) -> PoolSettings {
@@ -272,6 +372,10 @@ impl Settings {
         web.request_timeout = self.limits.request_timeout;
         web.metrics_token.clone_from(&self.metrics_token);
         web.demo = self.demo;
+        web.skm = self.skm()?;
+        web.search_dir = Some(self.data_dir.join("search"));
+        web.blob_dir = rumah_web::config::BlobDir::At(self.blob_dir());
+        web.upload_max_bytes = self.files.max_bytes;
         Ok(web)
     }
 }

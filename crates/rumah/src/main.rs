@@ -5,6 +5,7 @@ mod backup;
 mod cli;
 mod config;
 mod demo;
+mod import;
 mod lock;
 mod serve;
 
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{AdminCommand, Cli, Command, LogFormat};
+use crate::cli::{AdminCommand, Cli, Command, ImportCommand, LogFormat};
 use crate::config::{Overrides, Settings};
 
 fn main() -> ExitCode {
@@ -31,6 +32,8 @@ fn main() -> ExitCode {
         Command::Admin(AdminCommand::IssueToken(a)) => Overrides::db(&a.db),
         Command::Backup(a) => Overrides::db(&a.db),
         Command::Restore(a) => Overrides::db(&a.db),
+        Command::Reindex(a) => Overrides::db(&a.db),
+        Command::Import(ImportCommand::Innovations(a)) => Overrides::db(&a.db),
     };
     let overrides = Overrides {
         log_format: cli.log_format,
@@ -67,6 +70,10 @@ fn main() -> ExitCode {
             }
             Command::Backup(args) => backup::backup(&settings, &args.to).await,
             Command::Restore(args) => backup::restore(&settings, &args.from).await,
+            Command::Reindex(_) => serve::reindex(&settings).await,
+            Command::Import(ImportCommand::Innovations(args)) => {
+                import::innovations(&settings, &args).await
+            }
         }
     });
     match result {

@@ -36,6 +36,31 @@ pub async fn migrate_only(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `rumah reindex`: rebuilds derived data from the rows it derives from, in
+/// one transaction, so readers see the old or the new figures, never a mix.
+pub async fn reindex(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let db = open_db(settings).await?;
+    migrate::run(&db).await?;
+    let mut tx = db.begin().await?;
+    let rows = rumah_store::surveys::tallies::rebuild(&mut tx).await?;
+    tx.commit().await?;
+    println!("rebuilt {rows} SKM tally rows from the stored responses");
+    let search_dir = settings.data_dir.join("search");
+    let index = rumah_search::SearchIndex::open(&search_dir).with_context(|| {
+        format!(
+            "cannot open the search index in {} (is a server running on this data directory?)",
+            search_dir.display()
+        )
+    })?;
+    let docs = index.rebuild(&db).await?;
+    println!(
+        "rebuilt the search index in {} with {docs} published innovations",
+        search_dir.display()
+    );
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let url = settings.database_url()?;

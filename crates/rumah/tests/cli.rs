@@ -188,6 +188,8 @@ fn every_subcommand_has_help() {
         vec!["admin", "issue-token", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
+        vec!["reindex", "--help"],
+        vec!["import", "innovations", "--help"],
     ] {
         let out = run(rumah(dir.path()).args(&args));
         assert!(out.status.success(), "{args:?}");
@@ -667,4 +669,173 @@ async fn two_server_processes_on_one_postgres_database_behave_as_one_system() {
     assert_eq!(login(&a, &client(), "admin.sidoarjo", PASSWORD).await, 429);
     drop((a, b));
     drop(t);
+}
+
+/// `rumah reindex` rebuilds the SKM tallies from the stored answers, on
+/// SQLite and on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_rebuilds_the_skm_tallies_from_the_answers() {
+    use rumah_domain::authz::{Permission, Scope};
+    use rumah_domain::orgs::OrgCode;
+    use rumah_domain::surveys::skm::{ELEMENT_COUNT, Score};
+    use rumah_store::surveys::ingest::{self, Submission};
+    use rumah_store::surveys::{tallies, units};
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(t) = TestDb::fresh_url(backend).await else {
+            eprintln!(
+                "SKIPPED on PostgreSQL: set {} to run",
+                rumah_store::testkit::PG_URL_ENV
+            );
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let flags = vec!["--database-url".to_owned(), t.url.expose().to_owned()];
+        assert!(
+            run(rumah(dir.path()).arg("migrate").args(&flags))
+                .status
+                .success()
+        );
+        let db = Db::connect(&t.url, &PoolSettings::default()).await.unwrap();
+        let mut conn = db.clone();
+        let scope = Scope::system(Permission::ManageSurveys);
+        let unit = units::create(
+            &mut conn,
+            &scope,
+            units::NewUnit {
+                org: &OrgCode::parse("35.15").unwrap(),
+                slug: "unit-cli",
+                name: "Unit CLI",
+            },
+        )
+        .await
+        .unwrap();
+        let service = units::add_service(&mut conn, &unit, "Layanan")
+            .await
+            .unwrap();
+        let subs: Vec<Submission> = (0..7u8)
+            .map(|i| Submission {
+                unit_id: unit.id,
+                service_id: service.id,
+                key: format!("cli-{i}"),
+                month: 202610,
+                at: rumah_domain::time::Timestamp::now(),
+                service_date: None,
+                age_band: None,
+                gender: None,
+                education: None,
+                occupation: None,
+                scores: [Score::new(1 + i % 4).unwrap(); ELEMENT_COUNT],
+                feedback: None,
+                rate_keys: Vec::new(),
+            })
+            .collect();
+        assert_eq!(ingest::import(&db, &subs).await.unwrap(), 7);
+        let before = tallies::by_service(&mut conn, unit.id, 202610, 202610)
+            .await
+            .unwrap();
+        rumah_store::Exec::execute(
+            &mut conn,
+            Query::new("UPDATE skm_tallies SET respondents = 999"),
+        )
+        .await
+        .unwrap();
+        let out = run(rumah(dir.path()).arg("reindex").args(&flags));
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("rebuilt 1 SKM tally rows"),
+            "{}",
+            stdout(&out)
+        );
+        assert_eq!(
+            tallies::by_service(&mut conn, unit.id, 202610, 202610)
+                .await
+                .unwrap(),
+            before
+        );
+        assert_eq!(before[0].1.respondents, 7);
+        db.close().await;
+    }
+}
+
+/// `rumah import innovations`: a clean file becomes drafts once; a file with
+/// errors imports nothing (exit 2, the errors on stderr) unless
+/// `--only-valid` is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_innovations_from_a_spreadsheet_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(rumah(dir.path()).arg("migrate")).status.success());
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_in(&dir.path().join("data")),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let scope = rumah_domain::authz::Scope::system(rumah_domain::authz::Permission::ManageOrgs);
+    rumah_store::orgs::create(
+        &mut db.clone(),
+        &scope,
+        rumah_store::orgs::NewOrg {
+            parent: &rumah_domain::orgs::OrgCode::parse("35.15").unwrap(),
+            segment: "DINKES",
+            kind: rumah_domain::orgs::OrgKind::Opd,
+            name: "Dinas Kesehatan",
+        },
+    )
+    .await
+    .unwrap();
+    let count = |db: Db| async move {
+        let (n,): (i64,) = rumah_store::Exec::fetch_one(
+            &mut db.clone(),
+            Query::new("SELECT COUNT(*) FROM innovations"),
+        )
+        .await
+        .unwrap();
+        n
+    };
+    let good = "kode_organisasi,nama,bentuk,jenis,inisiator,urusan,tahapan,tgl_inisiatif\n35.15.DINKES,Antrean Daring,pelayanan_publik,digital,asn,kesehatan,inisiatif,02/01/2024\n";
+    std::fs::write(dir.path().join("baik.csv"), good).unwrap();
+    let out = run(rumah(dir.path()).args(["import", "innovations", "--file", "baik.csv"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 1 innovations"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(rumah(dir.path()).args(["import", "innovations", "--file", "baik.csv"]));
+    assert!(
+        stdout(&out).contains("imported 0 innovations as drafts; 1 already existed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count(db.clone()).await, 1);
+    let bad = format!(
+        "{good}35.15.DINKES,Tanpa Tanggal,pelayanan_publik,digital,asn,kesehatan,inisiatif,\n35.15.DINKES,Apotek Keliling,pelayanan_publik,digital,asn,kesehatan,inisiatif,03/01/2024\n"
+    );
+    std::fs::write(dir.path().join("campur.csv"), bad).unwrap();
+    let out = run(rumah(dir.path()).args(["import", "innovations", "--file", "campur.csv"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("line 3: date_inisiatif"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        count(db.clone()).await,
+        1,
+        "nothing from a file with errors"
+    );
+    let out = run(rumah(dir.path()).args([
+        "import",
+        "innovations",
+        "--file",
+        "campur.csv",
+        "--only-valid",
+    ]));
+    assert!(out.status.success());
+    assert_eq!(count(db.clone()).await, 2);
+    let out = run(rumah(dir.path()).args(["import", "innovations", "--file", "tidak-ada.csv"]));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot read"));
+    db.close().await;
 }

@@ -28,6 +28,9 @@ pub mod event {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     pub const ORG_CREATED: &str = "org.created";
     pub const ORG_RENAMED: &str = "org.renamed";
+    /// The IID rules of a year (weights, levels, thresholds) were edited.
+    pub const IID_RULES_CHANGED: &str = "iid_rules.changed";
+    pub const IID_RULES_COPIED: &str = "iid_rules.copied";
 
     pub const ALL: &[&str] = &[
         LOGIN_SUCCEEDED,
@@ -45,6 +48,8 @@ pub mod event {
         TOKEN_REVOKED,
         ORG_CREATED,
         ORG_RENAMED,
+        IID_RULES_CHANGED,
+        IID_RULES_COPIED,
     ];
 }
 

@@ -7,13 +7,16 @@
 
 pub mod audit;
 pub mod backup;
+pub mod blobs;
 pub mod db;
 pub mod identity;
+pub mod innovations;
 pub mod migrate;
 pub mod orgs;
 pub mod secret;
 pub mod server_secrets;
 mod sql;
+pub mod surveys;
 
 pub use db::{Backend, DatabaseUrl, Db, Exec, PoolSettings, PoolStats, Query, Row, Tx, Value};
 pub use sql::SqlBuilder;

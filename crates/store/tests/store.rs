@@ -642,3 +642,165 @@ db_test!(
         assert_eq!(x.unwrap(), y.unwrap());
     }
 );
+
+mod skm {
+    use rumah_domain::surveys::skm::{ELEMENT_COUNT, Score, Tally};
+    use rumah_store::surveys::ingest::{
+        self, Ingest, IngestSettings, Outcome, RateKey, Submission,
+    };
+    use rumah_store::surveys::tallies;
+    use rumah_store::surveys::units::{self, NewUnit};
+
+    use super::*;
+
+    fn submission(unit: i64, service: i64, key: &str, score: u8, rate: Vec<RateKey>) -> Submission {
+        Submission {
+            unit_id: unit,
+            service_id: service,
+            key: key.to_owned(),
+            month: 202611,
+            at: Timestamp::now(),
+            service_date: None,
+            age_band: None,
+            gender: None,
+            education: None,
+            occupation: None,
+            scores: [Score::new(score).unwrap(); ELEMENT_COUNT],
+            feedback: None,
+            rate_keys: rate,
+        }
+    }
+
+    async fn unit(t: &TestDb) -> (i64, i64) {
+        let mut db = t.db.clone();
+        let scope = rumah_domain::authz::Scope::system(Permission::ManageSurveys);
+        let u = units::create(
+            &mut db,
+            &scope,
+            NewUnit {
+                org: &code("35.15"),
+                slug: "unit-uji",
+                name: "Unit uji",
+            },
+        )
+        .await
+        .unwrap();
+        let s = units::add_service(&mut db, &u, "Layanan").await.unwrap();
+        (u.id, s.id)
+    }
+
+    db_test!(
+        async fn the_batched_writer_stores_each_key_once_and_keeps_tallies_in_step(t: TestDb) {
+            let (u, s) = unit(&t).await;
+            let ingest = Ingest::start(t.db.clone(), IngestSettings::for_backend(t.db.backend()));
+            let mut tasks = Vec::new();
+            for i in 0..200u32 {
+                let ingest = ingest.clone();
+                // Keys 0, 10, 20, … are sent twice at once (as a double tap).
+                let key = format!("k{}", if i % 10 == 1 { i - 1 } else { i });
+                tasks.push(tokio::spawn(async move {
+                    ingest
+                        .submit(submission(u, s, &key, 1 + (i % 4) as u8, Vec::new()))
+                        .await
+                        .unwrap()
+                }));
+            }
+            let mut stored = 0;
+            for task in tasks {
+                if task.await.unwrap() == Outcome::Stored {
+                    stored += 1;
+                }
+            }
+            assert_eq!(stored, 180, "200 submissions, 20 of them repeats");
+            let mut db = t.db.clone();
+            let (rows,): (i64,) = db
+                .fetch_one(q!("SELECT COUNT(*) FROM skm_responses"))
+                .await
+                .unwrap();
+            assert_eq!(rows, stored);
+            let live = tallies::by_service(&mut db, u, 202601, 202612)
+                .await
+                .unwrap();
+            assert_eq!(live.len(), 1);
+            assert_eq!(live[0].1.respondents, stored);
+            // Derived data: rebuilt from the raw answers, it is the same.
+            db.execute(q!("DELETE FROM skm_tallies")).await.unwrap();
+            assert!(
+                tallies::by_service(&mut db, u, 202601, 202612)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(tallies::rebuild(&mut db).await.unwrap(), 1);
+            assert_eq!(
+                tallies::by_service(&mut db, u, 202601, 202612)
+                    .await
+                    .unwrap(),
+                live
+            );
+        }
+    );
+
+    db_test!(
+        async fn rate_limits_count_per_key_and_refuse_without_storing(t: TestDb) {
+            let (u, s) = unit(&t).await;
+            let limit = |k: &str| {
+                vec![RateKey {
+                    key: k.to_owned(),
+                    limit: 3,
+                }]
+            };
+            let mut outcomes = Vec::new();
+            let batch: Vec<Submission> = (0..5)
+                .map(|i| submission(u, s, &format!("r{i}"), 4, limit("dev:a")))
+                .collect();
+            let ingest = Ingest::start(t.db.clone(), IngestSettings::for_backend(t.db.backend()));
+            for sub in batch {
+                outcomes.push(ingest.submit(sub).await.unwrap());
+            }
+            assert_eq!(
+                outcomes.iter().filter(|o| **o == Outcome::Stored).count(),
+                3
+            );
+            assert_eq!(
+                outcomes
+                    .iter()
+                    .filter(|o| **o == Outcome::RateLimited)
+                    .count(),
+                2
+            );
+            // Another device is counted apart; an import has no limits.
+            assert_eq!(
+                ingest
+                    .submit(submission(u, s, "r9", 4, limit("dev:b")))
+                    .await
+                    .unwrap(),
+                Outcome::Stored
+            );
+            assert_eq!(
+                ingest::import(&t.db, &[submission(u, s, "imp", 2, Vec::new())])
+                    .await
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                ingest::import(&t.db, &[submission(u, s, "imp", 2, Vec::new())])
+                    .await
+                    .unwrap(),
+                0,
+                "imports are idempotent"
+            );
+            let mut db = t.db.clone();
+            let t5 = tallies::by_service(&mut db, u, 202611, 202611)
+                .await
+                .unwrap();
+            assert_eq!(
+                t5[0].1,
+                Tally {
+                    respondents: 5,
+                    sums: [4 * 4 + 2; ELEMENT_COUNT]
+                }
+            );
+        }
+    );
+}

@@ -2,9 +2,11 @@
 //! `rumah.toml`, `RUMAH_*` variables and flags; tests build them directly.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rumah_domain::identity::PasswordPolicy;
+use rumah_domain::surveys::skm::{Rounding, SampleRounding};
 use rumah_store::identity::throttle::ThrottlePolicy;
 use secrecy::SecretString;
 use url::Url;
@@ -51,6 +53,67 @@ pub struct WebConfig {
     /// otherwise only loopback peers may read it.
     pub metrics_token: Option<SecretString>,
     pub demo: bool,
+    pub skm: SkmConfig,
+    /// Where this node keeps its search index (derived data); `None`: a
+    /// fresh temporary directory per application (tests).
+    pub search_dir: Option<PathBuf>,
+    /// Where uploaded evidence files are kept (content-addressed blobs).
+    pub blob_dir: BlobDir,
+    /// The largest file one upload may carry.
+    pub upload_max_bytes: usize,
+}
+
+/// The directory of the blob store: a configured one (the binary uses
+/// `data_dir/blobs`), or a fresh temporary directory made for this
+/// configuration on first use and removed with its last copy (tests).
+#[derive(Debug, Clone)]
+pub enum BlobDir {
+    At(PathBuf),
+    Temporary(std::sync::Arc<std::sync::Mutex<Option<tempfile::TempDir>>>),
+}
+
+impl BlobDir {
+    pub fn temporary() -> Self {
+        Self::Temporary(std::sync::Arc::default())
+    }
+
+    /// The directory, creating the temporary one if needed.
+    pub fn path(&self) -> std::io::Result<PathBuf> {
+        match self {
+            Self::At(p) => Ok(p.clone()),
+            Self::Temporary(t) => {
+                let mut t = t.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if t.is_none() {
+                    *t = Some(tempfile::Builder::new().prefix("rumah-blobs-").tempdir()?);
+                }
+                Ok(t.as_ref().map(|d| d.path().to_owned()).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// SKM settings: the rounding conventions of the IKM formula and the sample
+/// size (regulatory numbers, so configuration rather than code), and the
+/// limits on submissions per client address and per device per hour.
+#[derive(Debug, Clone, Copy)]
+pub struct SkmConfig {
+    pub rounding: Rounding,
+    pub sample_rounding: SampleRounding,
+    /// Generous: a whole office or a village may share one address.
+    pub per_address_per_hour: i64,
+    /// A counter tablet is one device; raise this for kiosks.
+    pub per_device_per_hour: i64,
+}
+
+impl Default for SkmConfig {
+    fn default() -> Self {
+        Self {
+            rounding: Rounding::REGULATION,
+            sample_rounding: SampleRounding::Up,
+            per_address_per_hour: 300,
+            per_device_per_hour: 60,
+        }
+    }
 }
 
 impl WebConfig {
@@ -81,6 +144,10 @@ impl WebConfig {
             request_timeout: Duration::from_secs(30),
             metrics_token: None,
             demo: false,
+            skm: SkmConfig::default(),
+            search_dir: None,
+            blob_dir: BlobDir::temporary(),
+            upload_max_bytes: 10 * 1024 * 1024,
         }
     }
 

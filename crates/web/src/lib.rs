@@ -15,12 +15,15 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod imports;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod pdf;
 pub mod routes;
 pub mod state;
 

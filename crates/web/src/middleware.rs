@@ -332,10 +332,14 @@ fn security_headers(h: &mut HeaderMap, nonce: &str, hsts: bool, private: bool) {
         "default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; img-src 'self' data:; \
          font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
-    h.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_str(&csp).expect("the policy is ASCII"),
-    );
+    // A handler that set a stricter policy keeps it (served files carry
+    // `sandbox; default-src 'none'`).
+    if !h.contains_key(CONTENT_SECURITY_POLICY) {
+        h.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).expect("the policy is ASCII"),
+        );
+    }
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(

@@ -71,11 +71,16 @@ pub fn error_page(ctx: &RequestCtx, status: StatusCode, message: &str) -> String
 
 /// Messages keyed by form field, already translated.
 #[derive(Debug, Default, Clone)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
+pub struct FieldErrors(BTreeMap<std::borrow::Cow<'static, str>, String>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, message: String) {
-        self.0.entry(field).or_insert(message);
+        self.0.entry(field.into()).or_insert(message);
+    }
+
+    /// For fields named at run time (the questions of a custom survey).
+    pub fn add_owned(&mut self, field: String, message: String) {
+        self.0.entry(field.into()).or_insert(message);
     }
 
     pub fn get(&self, field: &str) -> Option<&String> {

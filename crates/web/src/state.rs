@@ -2,11 +2,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
+use rumah_search::{SYNC_EVERY, SearchError, SearchIndex};
+use rumah_store::surveys::ingest::{Ingest, IngestSettings};
 use rumah_store::{Db, StoreError, orgs, server_secrets};
 
 use crate::auth::password::{InvalidParams, PasswordHasher};
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
+
+/// Name of the server secret that keys SKM rate-limit hashes.
+const SKM_RATE_KEY: &str = "skm_rate_key";
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
@@ -18,10 +23,15 @@ struct Inner {
     db: Db,
     config: WebConfig,
     csrf_key: Arc<[u8]>,
+    /// Keys the hashes of client addresses and device cookies that SKM rate
+    /// limits count, so the database never holds the raw values.
+    skm_rate_key: Vec<u8>,
+    skm_ingest: Ingest,
     hasher: PasswordHasher,
     metrics: Metrics,
     regions_json: Bytes,
     started: Instant,
+    search: SearchIndex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +42,8 @@ pub enum StateError {
     Argon2(#[from] InvalidParams),
     #[error("cannot serialise the region list: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 impl AppState {
@@ -41,20 +53,33 @@ impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<Self, StateError> {
         let mut conn = db.clone();
         let csrf_key = server_secrets::get_or_create(&mut conn, server_secrets::CSRF_KEY).await?;
+        let skm_rate_key = server_secrets::get_or_create(&mut conn, SKM_RATE_KEY).await?;
+        let skm_ingest = Ingest::start(db.clone(), IngestSettings::for_backend(db.backend()));
         let regions = orgs::regions(&mut conn).await?;
         let regions_json = Bytes::from(serde_json::to_vec(
             &crate::routes::api::regions::RegionList::from(regions),
         )?);
         let hasher = PasswordHasher::new(config.argon2)?;
+        // The search index is this node's derived copy: opened (or created)
+        // here, filled by the first sync (in the background, or by the first search), then kept up to date from the
+        // database by a background task.
+        let search = match &config.search_dir {
+            Some(dir) => SearchIndex::open_or_private(dir)?,
+            None => SearchIndex::open_temporary()?,
+        };
+        search.spawn_sync(db.clone(), SYNC_EVERY);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 config,
                 csrf_key: Arc::from(csrf_key),
+                skm_rate_key,
+                skm_ingest,
                 hasher,
                 metrics: Metrics::new(),
                 regions_json,
                 started: Instant::now(),
+                search,
             }),
         })
     }
@@ -77,6 +102,15 @@ impl AppState {
         self.inner.csrf_key.clone()
     }
 
+    pub fn skm_rate_key(&self) -> &[u8] {
+        &self.inner.skm_rate_key
+    }
+
+    /// The SKM write path (batched commits, see `rumah_store::surveys::ingest`).
+    pub fn skm_ingest(&self) -> &Ingest {
+        &self.inner.skm_ingest
+    }
+
     pub fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
     }
@@ -87,6 +121,11 @@ impl AppState {
 
     pub fn regions_json(&self) -> Bytes {
         self.inner.regions_json.clone()
+    }
+
+    /// The search index of this node.
+    pub fn search(&self) -> &SearchIndex {
+        &self.inner.search
     }
 
     pub fn uptime(&self) -> std::time::Duration {

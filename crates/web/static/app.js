@@ -25,4 +25,15 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+
+  // Custom surveys: a conditional question shows only when its condition
+  // holds. Without this script every question shows with a hint, and the
+  // server ignores answers to questions whose condition does not hold.
+  for (const box of document.querySelectorAll("[data-show-if]")) {
+    const [field, option] = box.dataset.showIf.split(":");
+    const inputs = Array.from(document.querySelectorAll("input")).filter((i) => i.name === field);
+    const sync = () => { box.hidden = !inputs.some((i) => i.checked && i.value === option); };
+    for (const input of inputs) input.addEventListener("change", sync);
+    sync();
+  }
 });

@@ -2,7 +2,10 @@
 //! idempotent (it skips what exists), so restarting with `--demo` is safe.
 //! Demo mode only: outside it no default passwords exist.
 
+mod innovations;
 mod platform;
+mod skm;
+mod surveys;
 
 use rumah_store::Db;
 
@@ -13,6 +16,15 @@ pub const DEMO_PASSWORD: &str = "demo-jatim-2026";
 
 pub async fn load(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let created = platform::load(db, settings).await?;
+    let responses = skm::load(db).await?;
+    let survey_responses = surveys::load(db).await?;
+    let innovations = innovations::load(db).await?;
+    tracing::info!(innovations, "demo innovations loaded");
+    tracing::info!(
+        skm.responses = responses,
+        survey.responses = survey_responses,
+        "demo SKM units and survey loaded"
+    );
     tracing::warn!(
         password = DEMO_PASSWORD,
         accounts = %platform::ACCOUNTS.iter().map(|a| a.username).collect::<Vec<_>>().join(", "),

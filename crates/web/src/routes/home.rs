@@ -12,16 +12,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route(
-            "/katalog",
-            get(|ctx: Ctx| coming_soon(ctx, "part.catalogue_title", "part.catalogue_body")),
-        )
-        .route(
             "/kovablik",
             get(|ctx: Ctx| coming_soon(ctx, "part.kovablik_title", "part.kovablik_body")),
-        )
-        .route(
-            "/skm",
-            get(|ctx: Ctx| coming_soon(ctx, "part.skm_title", "part.skm_body")),
         )
         .route(
             "/belajar",
@@ -52,7 +44,7 @@ pub const PARTS: &[Part] = &[
         href: "/katalog",
         title_key: "part.catalogue_title",
         body_key: "part.catalogue_body",
-        ready: false,
+        ready: true,
     },
     Part {
         href: "/kovablik",
@@ -64,7 +56,7 @@ pub const PARTS: &[Part] = &[
         href: "/skm",
         title_key: "part.skm_title",
         body_key: "part.skm_body",
-        ready: false,
+        ready: true,
     },
     Part {
         href: "/belajar",

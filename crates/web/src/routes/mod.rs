@@ -11,8 +11,11 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod home;
+pub mod innovations;
 pub mod lang;
 pub mod ops;
+pub mod sitemap;
+pub mod surveys;
 
 use axum::Router;
 
@@ -26,4 +29,9 @@ pub fn browser() -> Router<AppState> {
         .merge(auth::routes())
         .merge(account::routes())
         .merge(admin::routes())
+        .merge(surveys::routes())
+        .merge(innovations::routes())
+        .merge(sitemap::routes())
+        .merge(innovations::iid::routes())
+        .merge(innovations::files::routes())
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod innovations;
 pub mod me;
 pub mod orgs;
 pub mod regions;
@@ -37,7 +38,8 @@ use crate::state::AppState;
     tags(
         (name = "reference", description = "Reference data shipped by migration"),
         (name = "orgs", description = "The organisation tree"),
-        (name = "identity", description = "Accounts, roles and the audit log")
+        (name = "identity", description = "Accounts, roles and the audit log"),
+        (name = "innovations", description = "The public innovation catalogue")
     )
 )]
 struct ApiDoc;
@@ -72,6 +74,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::list))
         .routes(routes!(accounts::show))
         .routes(routes!(audit::list))
+        .routes(routes!(innovations::list))
+        .routes(routes!(innovations::show))
         .split_for_parts();
     let json: Arc<str> = Arc::from(
         doc.to_pretty_json()

@@ -1,0 +1,425 @@
+//! IID self-assessment (Indeks Inovasi Daerah): the innovation-level
+//! indicators of the SID aspect (satuan inovasi daerah), a level 0–3 per
+//! indicator, scores, an innovation's total, a region's SID-based index and
+//! its predikat.
+//!
+//! Every number here is **unconfirmed** (weights from an unofficial 2026
+//! catalogue, thresholds from the 2023 slides), so none is a constant: the
+//! rules of an assessment year ([`YearRules`]) are data, stored per year and
+//! edited by the province administrator. The SPD aspect (indicators 1–15,
+//! region-level statistics) is outside this module for now.
+//!
+//! Formulas (see `docs/IID.md`):
+//! - indicator score = weight × level (level 0 when not filled);
+//! - innovation total = Σ indicator scores;
+//! - region index = (Σ totals / MAX(floor, n) + MIN(n, cap) × points)
+//!   / (maximum innovation total + cap × points) × 100;
+//! - predikat from the year's thresholds, compared in hundredths.
+
+use std::collections::BTreeMap;
+
+use crate::surveys::skm::round_half_up;
+
+/// Assessment years accepted anywhere.
+pub const YEAR_MIN: i32 = 2000;
+pub const YEAR_MAX: i32 = 2100;
+/// Indicator numbers of the SID aspect, innovation level (2023 structure).
+pub const NUMBER_MIN: i64 = 16;
+pub const NUMBER_MAX: i64 = 35;
+pub const NAME_MAX: usize = 200;
+pub const LEVEL_TEXT_MAX: usize = 1000;
+pub const EVIDENCE_MAX: usize = 2000;
+/// Largest weight an administrator may set.
+pub const WEIGHT_MAX: f64 = 100.0;
+
+/// The chosen level of an indicator: 0 (not filled) to 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct IidLevel(u8);
+
+impl IidLevel {
+    pub const NONE: IidLevel = IidLevel(0);
+    pub const MAX: u8 = 3;
+
+    pub fn new(level: u8) -> Option<Self> {
+        (level <= Self::MAX).then_some(Self(level))
+    }
+
+    /// A form value: empty is 0 (not filled), otherwise a digit 0–3.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "" => Some(Self::NONE),
+            s => s.parse::<u8>().ok().and_then(Self::new),
+        }
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    pub fn is_filled(self) -> bool {
+        self.0 > 0
+    }
+}
+
+/// Score of one indicator: weight × level.
+pub fn score(weight: f64, level: IidLevel) -> f64 {
+    weight * f64::from(level.get())
+}
+
+/// An indicator of an assessment year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    pub number: i64,
+    pub name: String,
+    pub weight: f64,
+    pub mandatory: bool,
+    /// What levels 1, 2 and 3 mean.
+    pub levels: [String; 3],
+}
+
+/// Lowest index of each predikat (inclusive); below the last one the region
+/// is "tidak dapat dinilai".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub sangat_inovatif: f64,
+    pub inovatif: f64,
+    pub kurang_inovatif: f64,
+}
+
+/// A region's predikat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Predikat {
+    SangatInovatif,
+    Inovatif,
+    KurangInovatif,
+    TidakDapatDinilai,
+}
+
+impl Predikat {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SangatInovatif => "sangat_inovatif",
+            Self::Inovatif => "inovatif",
+            Self::KurangInovatif => "kurang_inovatif",
+            Self::TidakDapatDinilai => "tidak_dapat_dinilai",
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::SangatInovatif => "iid.predikat.sangat_inovatif",
+            Self::Inovatif => "iid.predikat.inovatif",
+            Self::KurangInovatif => "iid.predikat.kurang_inovatif",
+            Self::TidakDapatDinilai => "iid.predikat.tidak_dapat_dinilai",
+        }
+    }
+}
+
+/// `x` rounded half up to two decimals, as whole hundredths, so that
+/// thresholds are compared exactly (60.005 counts as 60.01).
+fn hundredths(x: f64) -> i64 {
+    (round_half_up(x, 2) * 100.0).round() as i64
+}
+
+/// The predikat of an index under `t`.
+pub fn predikat(index: f64, t: &Thresholds) -> Predikat {
+    let i = hundredths(index);
+    if i >= hundredths(t.sangat_inovatif) {
+        Predikat::SangatInovatif
+    } else if i >= hundredths(t.inovatif) {
+        Predikat::Inovatif
+    } else if i >= hundredths(t.kurang_inovatif) {
+        Predikat::KurangInovatif
+    } else {
+        Predikat::TidakDapatDinilai
+    }
+}
+
+/// The rules of one assessment year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearRules {
+    pub year: i32,
+    /// The least divisor of the sum of innovation totals (10 in 2023).
+    pub divisor_floor: i64,
+    /// Skor jumlah inovasi per innovation (0.38).
+    pub points_per_innovation: f64,
+    /// Innovations counted for the skor jumlah inovasi (200).
+    pub cap: i64,
+    pub thresholds: Thresholds,
+    /// In number order.
+    pub indicators: Vec<Indicator>,
+}
+
+/// Levels chosen for an innovation, by indicator number.
+pub type Levels = BTreeMap<i64, IidLevel>;
+
+/// Why a set of rules is refused; `field` names the form field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesError {
+    pub field: String,
+    pub code: &'static str,
+}
+
+impl YearRules {
+    pub fn indicator(&self, number: i64) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.number == number)
+    }
+
+    /// Σ weight × level over the year's indicators; levels of numbers the
+    /// year does not have are ignored.
+    pub fn innovation_total(&self, levels: &Levels) -> f64 {
+        self.indicators
+            .iter()
+            .map(|i| score(i.weight, levels.get(&i.number).copied().unwrap_or_default()))
+            .sum()
+    }
+
+    /// The total of an innovation with every indicator at level 3.
+    pub fn max_innovation_total(&self) -> f64 {
+        self.indicators
+            .iter()
+            .map(|i| score(i.weight, IidLevel(IidLevel::MAX)))
+            .sum()
+    }
+
+    /// Mandatory indicators without a level ≥ 1, in number order.
+    pub fn missing_mandatory(&self, levels: &Levels) -> Vec<i64> {
+        self.indicators
+            .iter()
+            .filter(|i| i.mandatory)
+            .filter(|i| !levels.get(&i.number).is_some_and(|l| l.is_filled()))
+            .map(|i| i.number)
+            .collect()
+    }
+
+    /// Every mandatory indicator has a level ≥ 1.
+    pub fn is_complete(&self, levels: &Levels) -> bool {
+        self.missing_mandatory(levels).is_empty()
+    }
+
+    /// The SID part of the region: Σ totals / MAX(floor, n) + MIN(n, cap) × points.
+    pub fn region_sid(&self, totals: &[f64]) -> f64 {
+        let n = i64::try_from(totals.len()).unwrap_or(i64::MAX);
+        let divisor = n.max(self.divisor_floor).max(1) as f64;
+        totals.iter().sum::<f64>() / divisor
+            + n.min(self.cap).max(0) as f64 * self.points_per_innovation
+    }
+
+    /// The largest SID: the maximum innovation total plus the capped count.
+    pub fn max_sid(&self) -> f64 {
+        self.max_innovation_total() + self.cap.max(0) as f64 * self.points_per_innovation
+    }
+
+    /// The region's SID-based index, 0–100.
+    pub fn region_index(&self, totals: &[f64]) -> f64 {
+        let max = self.max_sid();
+        if max <= 0.0 {
+            return 0.0;
+        }
+        self.region_sid(totals) / max * 100.0
+    }
+
+    pub fn predikat(&self, index: f64) -> Predikat {
+        predikat(index, &self.thresholds)
+    }
+
+    /// What is wrong with these rules, in form order; empty when they may
+    /// be stored.
+    pub fn check(&self) -> Vec<RulesError> {
+        let mut out = Vec::new();
+        let mut err = |field: String, code: &'static str| out.push(RulesError { field, code });
+        if !(YEAR_MIN..=YEAR_MAX).contains(&self.year) {
+            err("year".into(), "year_invalid");
+        }
+        if !(1..=10_000).contains(&self.divisor_floor) {
+            err("divisor_floor".into(), "count_invalid");
+        }
+        if !(self.points_per_innovation.is_finite()
+            && (0.0..=WEIGHT_MAX).contains(&self.points_per_innovation))
+        {
+            err("points_per_innovation".into(), "number_invalid");
+        }
+        if !(0..=100_000).contains(&self.cap) {
+            err("cap".into(), "count_invalid");
+        }
+        let t = &self.thresholds;
+        let in_range = |x: f64| x.is_finite() && (0.0..=100.0).contains(&x);
+        for (field, v) in [
+            ("sangat_inovatif", t.sangat_inovatif),
+            ("inovatif", t.inovatif),
+            ("kurang_inovatif", t.kurang_inovatif),
+        ] {
+            if !in_range(v) {
+                err(field.into(), "threshold_invalid");
+            }
+        }
+        if in_range(t.sangat_inovatif)
+            && in_range(t.inovatif)
+            && in_range(t.kurang_inovatif)
+            && !(hundredths(t.sangat_inovatif) > hundredths(t.inovatif)
+                && hundredths(t.inovatif) > hundredths(t.kurang_inovatif)
+                && hundredths(t.kurang_inovatif) > 0)
+        {
+            err("inovatif".into(), "threshold_order");
+        }
+        for i in &self.indicators {
+            let n = i.number;
+            let len = i.name.trim().chars().count();
+            if len == 0 || len > NAME_MAX {
+                err(format!("name{n}"), "name_invalid");
+            }
+            if !(i.weight.is_finite() && (0.0..=WEIGHT_MAX).contains(&i.weight)) {
+                err(format!("weight{n}"), "number_invalid");
+            }
+            for (k, text) in i.levels.iter().enumerate() {
+                let len = text.trim().chars().count();
+                if len == 0 || len > LEVEL_TEXT_MAX {
+                    err(format!("level{n}_{}", k + 1), "level_text_invalid");
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(number: i64, weight: f64, mandatory: bool) -> Indicator {
+        Indicator {
+            number,
+            name: format!("Indikator {number}"),
+            weight,
+            mandatory,
+            levels: ["satu".into(), "dua".into(), "tiga".into()],
+        }
+    }
+
+    /// The 2026 catalogue's weights (indicators 16–35).
+    fn rules() -> YearRules {
+        let weights = [
+            (16, 3.0, true),
+            (17, 2.0, true),
+            (18, 2.0, false),
+            (19, 2.0, false),
+            (20, 1.0, false),
+            (21, 2.0, false),
+            (22, 1.0, false),
+            (23, 1.0, false),
+            (24, 1.0, false),
+            (25, 1.0, false),
+            (26, 1.0, false),
+            (27, 1.0, false),
+            (28, 2.0, false),
+            (29, 1.0, false),
+            (30, 2.0, false),
+            (31, 3.0, false),
+            (32, 2.0, true),
+            (33, 3.0, true),
+            (34, 2.0, false),
+            (35, 4.0, true),
+        ];
+        YearRules {
+            year: 2026,
+            divisor_floor: 10,
+            points_per_innovation: 0.38,
+            cap: 200,
+            thresholds: Thresholds {
+                sangat_inovatif: 60.01,
+                inovatif: 35.0,
+                kurang_inovatif: 0.01,
+            },
+            indicators: weights.iter().map(|&(n, w, m)| ind(n, w, m)).collect(),
+        }
+    }
+
+    fn levels(pairs: &[(i64, u8)]) -> Levels {
+        pairs
+            .iter()
+            .map(|&(n, l)| (n, IidLevel::new(l).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn levels_parse_from_0_to_3_and_empty_is_0() {
+        assert_eq!(IidLevel::parse(""), Some(IidLevel::NONE));
+        assert_eq!(IidLevel::parse(" 2 ").map(IidLevel::get), Some(2));
+        assert_eq!(IidLevel::parse("4"), None);
+        assert_eq!(IidLevel::parse("-1"), None);
+        assert_eq!(IidLevel::parse("dua"), None);
+        assert_eq!(score(4.0, IidLevel::new(3).unwrap()), 12.0);
+        assert_eq!(score(4.0, IidLevel::NONE), 0.0);
+    }
+
+    #[test]
+    fn totals_are_weight_times_level_summed() {
+        let r = rules();
+        assert_eq!(r.max_innovation_total(), 111.0);
+        // 3×3 + 2×2 + 2×1 + 3×3 + 4×2 + 1×3 (indicator 20) = 9+4+2+9+8+3 = 35.
+        let l = levels(&[
+            (16, 3),
+            (17, 2),
+            (32, 1),
+            (33, 3),
+            (35, 2),
+            (20, 3),
+            (99, 3),
+        ]);
+        assert_eq!(r.innovation_total(&l), 35.0);
+        assert!(r.is_complete(&l));
+        let l = levels(&[(16, 3), (17, 2), (32, 0), (33, 3)]);
+        assert_eq!(r.missing_mandatory(&l), vec![32, 35]);
+        assert!(!r.is_complete(&l));
+    }
+
+    #[test]
+    fn region_index_uses_the_floor_the_cap_and_the_maximum() {
+        let r = rules();
+        // Max SID = 111 + 200 × 0.38 = 187.
+        assert!((r.max_sid() - 187.0).abs() < 1e-9);
+        assert_eq!(r.region_index(&[]), 0.0);
+        assert_eq!(r.predikat(r.region_index(&[])), Predikat::TidakDapatDinilai);
+        // One innovation of 50: (50 / 10 + 0.38) / 187 × 100 = 2.8770…
+        let i = r.region_index(&[50.0]);
+        assert!((i - 5.38 / 187.0 * 100.0).abs() < 1e-9, "{i}");
+        assert_eq!(r.predikat(i), Predikat::KurangInovatif);
+        // Twelve of 111: (1332 / 12 + 12 × 0.38) / 187 × 100 = 61.8…
+        let i = r.region_index(&[111.0; 12]);
+        assert!((i - (111.0 + 4.56) / 187.0 * 100.0).abs() < 1e-9, "{i}");
+        assert_eq!(r.predikat(i), Predikat::SangatInovatif);
+        // 250 innovations: the count stops at 200.
+        let i = r.region_index(&vec![111.0; 250]);
+        assert!((i - 100.0).abs() < 1e-9, "{i}");
+    }
+
+    #[test]
+    fn predikat_thresholds_are_inclusive_in_hundredths() {
+        let t = rules().thresholds;
+        assert_eq!(predikat(60.01, &t), Predikat::SangatInovatif);
+        assert_eq!(predikat(60.005, &t), Predikat::SangatInovatif);
+        assert_eq!(predikat(60.0049, &t), Predikat::Inovatif);
+        assert_eq!(predikat(60.0, &t), Predikat::Inovatif);
+        assert_eq!(predikat(35.0, &t), Predikat::Inovatif);
+        assert_eq!(predikat(34.99, &t), Predikat::KurangInovatif);
+        assert_eq!(predikat(0.01, &t), Predikat::KurangInovatif);
+        assert_eq!(predikat(0.004, &t), Predikat::TidakDapatDinilai);
+        assert_eq!(predikat(0.0, &t), Predikat::TidakDapatDinilai);
+    }
+
+    #[test]
+    fn rules_are_checked_per_field() {
+        assert!(rules().check().is_empty());
+        let mut r = rules();
+        r.indicators[0].weight = -1.0;
+        r.indicators[1].name = " ".into();
+        r.indicators[2].levels[1] = String::new();
+        r.thresholds.inovatif = 70.0;
+        r.cap = -1;
+        let fields: Vec<String> = r.check().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["cap", "inovatif", "weight16", "name17", "level18_2"]
+        );
+    }
+}

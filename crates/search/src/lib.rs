@@ -1,0 +1,773 @@
+//! Full-text search of published innovations in Bahasa Indonesia.
+//!
+//! The index is **derived data**: one per node, under `data_dir/search`,
+//! rebuilt from the database by [`SearchIndex::rebuild`] (`rumah reindex`)
+//! and kept up to date by [`SearchIndex::sync`], which a background task
+//! calls every 500 ms and a search calls first whenever the curation trail
+//! has moved. The database stays the authority: the web layer loads the
+//! cards of a page of hits from it, published only. See `docs/SEARCH.md`.
+
+pub mod analyzer;
+mod facets;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use rumah_store::innovations::catalogue::{Facets, Filter};
+use rumah_store::innovations::search_feed::{self, FeedRow};
+use rumah_store::{Db, StoreError};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+
+pub use analyzer::{ANALYZER, analyzer};
+
+/// Bump when the schema or the analyzer changes: an index of another
+/// version is wiped and rebuilt on open.
+pub const SCHEMA_VERSION: &str = "rumah-search 1 (id_stem: sastrawi 0.5)";
+/// Rows changed this long before the watermark are read again, for clock
+/// skew between nodes and transactions that commit late.
+pub const OVERLAP_MS: i64 = 5_000;
+/// How often the background task syncs.
+pub const SYNC_EVERY: Duration = Duration::from_millis(500);
+/// Query words of at least this many characters also match stems one edit away.
+pub const FUZZY_MIN_CHARS: usize = 5;
+const PAGE: i64 = 500;
+const WRITER_HEAP: usize = 20_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index task: {0}")]
+    Join(String),
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// Sort orders; relevance applies when words are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Name,
+    Beneficiaries,
+}
+
+/// A search: the catalogue filter (its `words` are the query), a sort and a page.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub filter: Filter,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub score: f32,
+    /// HTML: the text escaped, matches in `<mark>`.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hits {
+    pub total: i64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    name: Field,
+    problem: Field,
+    design: Field,
+    goals: Field,
+    benefits: Field,
+    results: Field,
+    body: Field,
+    region: Field,
+    bentuk: Field,
+    jenis: Field,
+    tahapan: Field,
+    urusan: Field,
+    sdg: Field,
+    year: Field,
+    published_at: Field,
+    beneficiaries: Field,
+    name_sort: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let stored_text = text.clone().set_stored();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        name: b.add_text_field("name", stored_text),
+        problem: b.add_text_field("problem", text.clone()),
+        design: b.add_text_field("design", text.clone()),
+        goals: b.add_text_field("goals", text.clone()),
+        benefits: b.add_text_field("benefits", text.clone()),
+        results: b.add_text_field("results", text),
+        // All the texts, stored only, for snippets.
+        body: b.add_text_field("body", STORED),
+        region: b.add_text_field("region", STRING | FAST),
+        bentuk: b.add_text_field("bentuk", STRING | FAST),
+        jenis: b.add_text_field("jenis", STRING | FAST),
+        tahapan: b.add_text_field("tahapan", STRING | FAST),
+        urusan: b.add_text_field("urusan", STRING | FAST),
+        sdg: b.add_u64_field("sdg", INDEXED | FAST),
+        year: b.add_u64_field("year", INDEXED | FAST),
+        published_at: b.add_i64_field("published_at", FAST),
+        beneficiaries: b.add_i64_field("beneficiaries", FAST),
+        name_sort: b.add_text_field("name_sort", STRING | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// Year of a publication instant in Western Indonesia Time.
+fn year_of(at: i64) -> u64 {
+    let y = rumah_domain::time::Timestamp(at + 7 * 3_600_000)
+        .to_utc()
+        .year();
+    u64::try_from(y).unwrap_or(0)
+}
+
+fn row_hash(r: &FeedRow) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &r.name,
+        &r.problem,
+        &r.design,
+        &r.goals,
+        &r.benefits,
+        &r.results,
+    )
+        .hash(&mut h);
+    (
+        &r.region_code,
+        &r.bentuk,
+        &r.jenis,
+        &r.tahapan,
+        &r.urusan_code,
+        &r.sdgs,
+    )
+        .hash(&mut h);
+    (r.published_at, r.beneficiaries, &r.status, r.updated_at).hash(&mut h);
+    h.finish()
+}
+
+struct State {
+    /// Every row with `updated_at >= watermark - OVERLAP_MS` has been applied.
+    watermark: Option<i64>,
+    /// Curation-trail position at the last sync.
+    generation: Option<i64>,
+    /// Rows applied inside the overlap window, so a sync with nothing new
+    /// commits nothing.
+    recent: HashMap<i64, (i64, u64)>,
+}
+
+struct Inner {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    /// One sync or rebuild at a time.
+    sync_lock: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+    dir: PathBuf,
+    /// A private directory, removed with the index.
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// The search index of this node: cheap to clone.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.inner.dir)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if missing and wiping it when
+    /// it was written by another schema version. A new index is empty until
+    /// the first [`sync`](Self::sync), which then reads every published row.
+    pub fn open(dir: &Path) -> Result<Self> {
+        Self::open_in(dir, None)
+    }
+
+    /// Like [`open`](Self::open), but when another process on this machine
+    /// already writes the index in `dir` (two servers started on one data
+    /// directory), this one keeps a private index in a temporary directory
+    /// beside it instead of failing.
+    pub fn open_or_private(dir: &Path) -> Result<Self> {
+        match Self::open_in(dir, None) {
+            Err(SearchError::Index(tantivy::TantivyError::LockFailure(..))) => {
+                let parent = dir.parent().unwrap_or(dir);
+                let tmp = tempfile::Builder::new()
+                    .prefix("search-private-")
+                    .tempdir_in(parent)?;
+                tracing::warn!(dir = %dir.display(), private = %tmp.path().display(),
+                    "the search index is in use by another process; keeping a private one");
+                {
+                    let path = tmp.path().to_owned();
+                    Self::open_in(&path, Some(tmp))
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// An index in a fresh temporary directory, removed with the index (tests).
+    pub fn open_temporary() -> Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        {
+            let path = tmp.path().to_owned();
+            Self::open_in(&path, Some(tmp))
+        }
+    }
+
+    fn open_in(dir: &Path, tmp: Option<tempfile::TempDir>) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let version_file = dir.join("SCHEMA_VERSION");
+        let current = std::fs::read_to_string(&version_file).ok();
+        let (schema, fields) = schema();
+        let index = if current.as_deref() == Some(SCHEMA_VERSION) && dir.join("meta.json").exists()
+        {
+            Index::open_in_dir(dir)?
+        } else {
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    std::fs::remove_dir_all(&path)?;
+                } else {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+            let index = Index::create_in_dir(dir, schema)?;
+            std::fs::write(&version_file, SCHEMA_VERSION)?;
+            index
+        };
+        index.tokenizers().register(ANALYZER, analyzer());
+        let watermark = index
+            .load_metas()?
+            .payload
+            .and_then(|p| p.trim().parse::<i64>().ok());
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                sync_lock: tokio::sync::Mutex::new(()),
+                state: Mutex::new(State {
+                    watermark,
+                    generation: None,
+                    recent: HashMap::new(),
+                }),
+                dir: dir.to_owned(),
+                _tmp: tmp,
+            }),
+        })
+    }
+
+    /// How many documents (published innovations) the index holds.
+    pub fn len(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rebuilds the index from every published innovation.
+    pub async fn rebuild(&self, db: &Db) -> Result<u64> {
+        let _guard = self.inner.sync_lock.lock().await;
+        self.rebuild_locked(db).await
+    }
+
+    async fn rebuild_locked(&self, db: &Db) -> Result<u64> {
+        let mut conn = db.clone();
+        let generation = search_feed::generation(&mut conn).await?;
+        // Everything changed from here on is read again by the next sync.
+        let watermark = search_feed::max_updated_at(&mut conn).await?;
+        let mut rows = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = search_feed::changed_since(&mut conn, i64::MIN, after, PAGE, true).await?;
+            let n = page.len();
+            if let Some(last) = page.last() {
+                after = last.id;
+            }
+            rows.extend(page);
+            if i64::try_from(n).unwrap_or(0) < PAGE {
+                break;
+            }
+        }
+        let count = rows.len() as u64;
+        let this = self.clone();
+        let wm = watermark.unwrap_or(0);
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut writer = lock(&this.inner.writer);
+            writer.delete_all_documents()?;
+            for r in &rows {
+                writer.add_document(this.document(r))?;
+            }
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&wm.to_string());
+            prepared.commit()?;
+            this.inner.reader.reload()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| SearchError::Join(e.to_string()))??;
+        let mut st = lock(&self.inner.state);
+        st.watermark = Some(wm);
+        st.generation = Some(generation);
+        st.recent.clear();
+        Ok(count)
+    }
+
+    /// Applies every change since the last sync (rows with `updated_at`
+    /// at or after the watermark less [`OVERLAP_MS`]): published rows are
+    /// (re)indexed, the others removed. Idempotent; commits only when
+    /// something changed. Returns how many rows were applied.
+    pub async fn sync(&self, db: &Db) -> Result<usize> {
+        let _guard = self.inner.sync_lock.lock().await;
+        let watermark = lock(&self.inner.state).watermark;
+        let Some(watermark) = watermark else {
+            let n = self.rebuild_locked(db).await?;
+            return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+        };
+        let mut conn = db.clone();
+        let generation = search_feed::generation(&mut conn).await?;
+        let since = watermark.saturating_sub(OVERLAP_MS);
+        let mut rows = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = search_feed::changed_since(&mut conn, since, after, PAGE, false).await?;
+            let n = page.len();
+            if let Some(last) = page.last() {
+                after = last.id;
+            }
+            rows.extend(page);
+            if i64::try_from(n).unwrap_or(0) < PAGE {
+                break;
+            }
+        }
+        let new_watermark = rows
+            .iter()
+            .map(|r| r.updated_at)
+            .max()
+            .unwrap_or(watermark)
+            .max(watermark);
+        let changed: Vec<(FeedRow, u64)> = {
+            let st = lock(&self.inner.state);
+            rows.into_iter()
+                .map(|r| {
+                    let h = row_hash(&r);
+                    (r, h)
+                })
+                .filter(|(r, h)| st.recent.get(&r.id) != Some(&(r.updated_at, *h)))
+                .collect()
+        };
+        let applied = changed.len();
+        if applied > 0 || new_watermark != watermark {
+            let this = self.clone();
+            let rows: Vec<FeedRow> = changed.iter().map(|(r, _)| r.clone()).collect();
+            tokio::task::spawn_blocking(move || -> Result<()> {
+                let mut writer = lock(&this.inner.writer);
+                for r in &rows {
+                    writer.delete_term(Term::from_field_u64(this.inner.fields.id, id_u64(r.id)));
+                    if r.is_published() {
+                        writer.add_document(this.document(r))?;
+                    }
+                }
+                let mut prepared = writer.prepare_commit()?;
+                prepared.set_payload(&new_watermark.to_string());
+                prepared.commit()?;
+                this.inner.reader.reload()?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| SearchError::Join(e.to_string()))??;
+        }
+        let mut st = lock(&self.inner.state);
+        for (r, h) in changed {
+            st.recent.insert(r.id, (r.updated_at, h));
+        }
+        let floor = new_watermark.saturating_sub(OVERLAP_MS);
+        st.recent.retain(|_, (at, _)| *at >= floor);
+        st.watermark = Some(new_watermark);
+        st.generation = Some(generation);
+        Ok(applied)
+    }
+
+    /// Syncs first when the curation trail has moved since the last sync
+    /// (a publication or a withdrawal), so a search right after one sees
+    /// it; otherwise one indexed lookup.
+    pub async fn ensure_fresh(&self, db: &Db) -> Result<()> {
+        let known = lock(&self.inner.state).generation;
+        let now = search_feed::generation(&mut db.clone()).await?;
+        if known != Some(now) {
+            self.sync(db).await?;
+        }
+        Ok(())
+    }
+
+    /// Spawns the task that syncs every `every`; it ends when the last
+    /// handle on the index is dropped.
+    pub fn spawn_sync(&self, db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                let index = SearchIndex { inner };
+                if let Err(e) = index.sync(&db).await {
+                    tracing::warn!(error = %e, "search index sync failed");
+                }
+            }
+        })
+    }
+
+    fn document(&self, r: &FeedRow) -> TantivyDocument {
+        let f = &self.inner.fields;
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.id, id_u64(r.id));
+        d.add_text(f.name, &r.name);
+        d.add_text(f.problem, &r.problem);
+        d.add_text(f.design, &r.design);
+        d.add_text(f.goals, &r.goals);
+        d.add_text(f.benefits, &r.benefits);
+        d.add_text(f.results, &r.results);
+        let body: Vec<&str> = [&r.problem, &r.design, &r.goals, &r.benefits, &r.results]
+            .into_iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        d.add_text(f.body, body.join("\n"));
+        d.add_text(f.region, &r.region_code);
+        d.add_text(f.bentuk, &r.bentuk);
+        d.add_text(f.jenis, &r.jenis);
+        d.add_text(f.tahapan, &r.tahapan);
+        d.add_text(f.urusan, &r.urusan_code);
+        for s in &r.sdgs {
+            d.add_u64(f.sdg, u64::try_from(*s).unwrap_or(0));
+        }
+        if let Some(at) = r.published_at {
+            d.add_u64(f.year, year_of(at));
+        }
+        d.add_i64(f.published_at, r.published_at.unwrap_or(i64::MIN));
+        d.add_i64(f.beneficiaries, r.beneficiaries.unwrap_or(-1));
+        d.add_text(f.name_sort, r.name.to_lowercase());
+        d
+    }
+
+    /// The stemmed terms of the words, each with whether it may match one
+    /// edit away.
+    fn query_terms(words: &[String]) -> Vec<(String, bool)> {
+        let mut out: Vec<(String, bool)> = Vec::new();
+        for w in words {
+            let fuzzy = w.chars().count() >= FUZZY_MIN_CHARS;
+            for t in analyzer::terms(w) {
+                if !out.iter().any(|(o, _)| *o == t) {
+                    out.push((t, fuzzy));
+                }
+            }
+        }
+        out
+    }
+
+    /// The query for the words (every word must match, in some text field)
+    /// with the filters except `skip`'s.
+    fn build_query(
+        &self,
+        terms: &[(String, bool)],
+        f: &Filter,
+        with_filters: bool,
+    ) -> BooleanQuery {
+        let fl = &self.inner.fields;
+        let text_fields = [
+            (fl.name, 3.0),
+            (fl.problem, 1.0),
+            (fl.design, 1.0),
+            (fl.goals, 1.0),
+            (fl.benefits, 1.0),
+            (fl.results, 1.0),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+        for (t, fuzzy) in terms {
+            let mut any: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+            for (field, boost) in text_fields {
+                let term = Term::from_field_text(field, t);
+                any.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        boost,
+                    )),
+                ));
+                if *fuzzy && t.chars().count() >= 3 {
+                    any.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(term, 1, true)),
+                            0.3 * boost,
+                        )),
+                    ));
+                }
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if terms.is_empty() {
+            clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
+        }
+        if with_filters {
+            let mut filter = |term: Term| {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        0.0,
+                    )),
+                ));
+            };
+            if let Some(r) = f.region.as_deref().filter(|r| *r != "35") {
+                filter(Term::from_field_text(fl.region, r));
+            }
+            for (field, v) in [
+                (fl.bentuk, &f.bentuk),
+                (fl.jenis, &f.jenis),
+                (fl.tahapan, &f.tahapan),
+                (fl.urusan, &f.urusan),
+            ] {
+                if let Some(v) = v {
+                    filter(Term::from_field_text(field, v));
+                }
+            }
+            if let Some(s) = f.sdg {
+                filter(Term::from_field_u64(
+                    fl.sdg,
+                    u64::try_from(s).unwrap_or(u64::MAX),
+                ));
+            }
+            if let Some(y) = f.year {
+                filter(Term::from_field_u64(
+                    fl.year,
+                    u64::try_from(y).unwrap_or(u64::MAX),
+                ));
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// Runs a search on the last committed state of the index.
+    pub fn search(&self, q: &Query) -> Result<Hits> {
+        let searcher = self.inner.reader.searcher();
+        let fl = self.inner.fields;
+        let terms = Self::query_terms(&q.filter.words);
+        let f = &q.filter;
+        let query = self.build_query(&terms, f, true);
+        let limit = q.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        // The total comes from the facet pass below, so the top-k search
+        // alone may skip documents that cannot make the page.
+        let addrs: Vec<(f32, DocAddress)> = match q.sort {
+            Sort::Relevance if !terms.is_empty() => {
+                searcher.search(&query, &top.order_by_score())?
+            }
+            Sort::Relevance | Sort::Newest => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<i64>("published_at", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+            Sort::Beneficiaries => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<i64>("beneficiaries", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+            Sort::Name => searcher
+                .search(
+                    &query,
+                    &top.order_by_string_fast_field("name_sort", Order::Asc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        // Facets: one pass over what matches the words, filters checked per document.
+        let words_only = self.build_query(&terms, f, false);
+        let wanted = facets::Wanted {
+            strs: [
+                f.region.clone().filter(|r| r != "35"),
+                f.bentuk.clone(),
+                f.jenis.clone(),
+                f.tahapan.clone(),
+                f.urusan.clone(),
+            ],
+            sdg: f.sdg.map(|s| u64::try_from(s).unwrap_or(u64::MAX)),
+            year: f.year.map(|y| u64::try_from(y).unwrap_or(u64::MAX)),
+        };
+        let counts = searcher.search(&words_only, &facets::FacetCollector { wanted })?;
+        let exact: HashMap<String, f32> = terms.iter().map(|(t, _)| (t.clone(), 1.0)).collect();
+        let fuzzy: Vec<&str> = terms
+            .iter()
+            .filter(|(t, fz)| *fz && t.chars().count() >= 3)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let mut hits = Vec::with_capacity(addrs.len());
+        for (score, addr) in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let Some(id) = doc.get_first(fl.id).and_then(|v| v.as_u64()) else {
+                continue;
+            };
+            let body = doc
+                .get_first(fl.body)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let snippet = if terms.is_empty() {
+                String::new()
+            } else {
+                snippet(&body, &exact, &fuzzy)
+            };
+            hits.push(Hit {
+                id: i64::try_from(id).unwrap_or(i64::MAX),
+                score,
+                snippet,
+            });
+        }
+        Ok(Hits {
+            total: i64::try_from(counts.total).unwrap_or(i64::MAX),
+            hits,
+            facets: to_facets(counts),
+        })
+    }
+}
+
+fn id_u64(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+/// Whether two words are at most one edit apart (insert, delete, substitute
+/// or swap two neighbours).
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        // Substitution, or a swap of neighbours.
+        a[p + 1..] == b[p + 1..]
+            || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+    } else if la > lb {
+        a[p + 1..] == b[p..]
+    } else {
+        a[p..] == b[p + 1..]
+    }
+}
+
+/// The snippet of `text` around the matches, HTML-escaped, with the
+/// matching words (exact stems, and stems one edit from a long query word)
+/// in `<mark>`.
+fn snippet(text: &str, exact: &HashMap<String, f32>, fuzzy: &[&str]) -> String {
+    let mut terms: std::collections::BTreeMap<String, f32> =
+        exact.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    if !fuzzy.is_empty() {
+        for t in analyzer::terms(text) {
+            if !terms.contains_key(&t) && fuzzy.iter().any(|f| within_one_edit(f, &t)) {
+                terms.insert(t, 0.5);
+            }
+        }
+    }
+    // The field is only used by `snippet_from_doc`, which is not called.
+    let mut generator = SnippetGenerator::new(terms, analyzer(), Field::from_field_id(0), 200);
+    generator.set_max_num_chars(200);
+    let mut s = generator.snippet(text);
+    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+    s.to_html()
+}
+
+fn to_facets(c: facets::Counts) -> Facets {
+    let sorted = |m: HashMap<String, u64>| {
+        let mut v: Vec<(String, i64)> = m
+            .into_iter()
+            .map(|(k, n)| (k, i64::try_from(n).unwrap_or(i64::MAX)))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let [region, bentuk, jenis, tahapan, urusan] = c.strs;
+    let mut sdg: Vec<(u64, u64)> = c.sdg.into_iter().collect();
+    sdg.sort_unstable();
+    let mut year: Vec<(u64, u64)> = c.year.into_iter().collect();
+    year.sort_unstable_by_key(|y| std::cmp::Reverse(y.0));
+    let num = |v: Vec<(u64, u64)>| {
+        v.into_iter()
+            .map(|(k, n)| (k.to_string(), i64::try_from(n).unwrap_or(i64::MAX)))
+            .collect()
+    };
+    Facets {
+        region: sorted(region),
+        bentuk: sorted(bentuk),
+        jenis: sorted(jenis),
+        tahapan: sorted(tahapan),
+        urusan: sorted(urusan),
+        sdg: num(sdg),
+        year: num(year),
+    }
+}
+
+#[cfg(test)]
+mod tests;

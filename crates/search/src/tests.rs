@@ -1,0 +1,172 @@
+//! The index over a real test database (SQLite; PostgreSQL too when
+//! `RUMAH_TEST_DATABASE_URL` is set).
+
+use rumah_store::testkit::TestDb;
+use rumah_store::{Backend, Db, Exec, q};
+
+use super::*;
+
+async fn insert(db: &Db, name: &str, problem: &str, status: &str, at: i64) -> i64 {
+    let mut conn = db.clone();
+    let (org,): (i64,) = conn
+        .fetch_one(q!("SELECT id FROM org_nodes WHERE code = '35.15'"))
+        .await
+        .unwrap();
+    let (id,): (i64,) = conn
+        .fetch_one(q!(
+            "INSERT INTO innovations (org_id, name, bentuk, jenis, inisiator, urusan_code, tahapan,
+                problem, status, created_at, updated_at, published_at, beneficiaries)
+             VALUES ($1, $2, 'pelayanan_publik', 'digital', 'asn', 'kesehatan', 'uji_coba',
+                $3, $4, $5, $5, $6, 10) RETURNING id",
+            org,
+            name,
+            problem,
+            status,
+            at,
+            (status == "terverifikasi").then_some(at)
+        ))
+        .await
+        .unwrap();
+    conn.execute(q!(
+        "INSERT INTO innovation_sdgs (innovation_id, sdg) VALUES ($1, 3)",
+        id
+    ))
+    .await
+    .unwrap();
+    id
+}
+
+async fn set_status(db: &Db, id: i64, status: &str, at: i64) {
+    db.clone()
+        .execute(q!(
+            "UPDATE innovations SET status = $1, updated_at = $2 WHERE id = $3",
+            status,
+            at,
+            id
+        ))
+        .await
+        .unwrap();
+}
+
+fn words(q: &str) -> Query {
+    Query {
+        filter: Filter {
+            words: q.split_whitespace().map(str::to_owned).collect(),
+            ..Filter::default()
+        },
+        sort: Sort::Relevance,
+        offset: 0,
+        limit: 20,
+    }
+}
+
+fn ids(index: &SearchIndex, q: &str) -> Vec<i64> {
+    index
+        .search(&words(q))
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+async fn backends() -> Vec<TestDb> {
+    let mut v = Vec::new();
+    for b in [Backend::Sqlite, Backend::Postgres] {
+        if let Some(t) = TestDb::migrated(b).await {
+            v.push(t);
+        }
+    }
+    v
+}
+
+#[tokio::test]
+async fn rebuild_sync_and_search() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let now = rumah_domain::time::Timestamp::now().0;
+        let a = insert(
+            &t.db,
+            "Layanan Antrean Puskesmas",
+            "Pelayanan kesehatan lambat di puskesmas.",
+            "terverifikasi",
+            now,
+        )
+        .await;
+        let draft = insert(
+            &t.db,
+            "Pelayanan Rahasia",
+            "Melayani diam-diam.",
+            "draft",
+            now,
+        )
+        .await;
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(index.rebuild(&t.db).await.unwrap(), 1);
+        for w in ["pelayanan", "melayani", "layanan", "PUSKESMASS", "antrian"] {
+            assert_eq!(ids(&index, w), [a], "{w}");
+        }
+        assert!(ids(&index, "ibx").is_empty());
+        let hits = index.search(&words("kesehatan")).unwrap();
+        assert!(
+            hits.hits[0].snippet.contains("<mark>kesehatan</mark>"),
+            "{:?}",
+            hits.hits[0].snippet
+        );
+        assert_eq!(hits.facets.urusan, [("kesehatan".to_owned(), 1)]);
+        assert_eq!(hits.facets.sdg, [("3".to_owned(), 1)]);
+
+        // Publishing the draft and withdrawing the other reach the index by sync.
+        set_status(&t.db, draft, "terverifikasi", now + 1).await;
+        set_status(&t.db, a, "ditinjau", now + 1).await;
+        assert_eq!(index.sync(&t.db).await.unwrap(), 2);
+        assert_eq!(ids(&index, "layan"), [draft]);
+        assert_eq!(index.sync(&t.db).await.unwrap(), 0, "idempotent");
+
+        // A reopened index keeps its watermark; a new one rebuilds on first sync.
+        drop(index);
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(index.len(), 1);
+        let other = tempfile::tempdir().unwrap();
+        let fresh = SearchIndex::open(other.path()).unwrap();
+        fresh.sync(&t.db).await.unwrap();
+        assert_eq!(ids(&fresh, "layan"), [draft]);
+    }
+}
+
+#[tokio::test]
+async fn facets_exclude_their_own_filter() {
+    let Some(t) = TestDb::migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let now = rumah_domain::time::Timestamp::now().0;
+    insert(&t.db, "Antrean daring", "antrean", "terverifikasi", now).await;
+    let b = insert(&t.db, "Antrean luring", "antrean", "terverifikasi", now).await;
+    t.db.clone()
+        .execute(q!(
+            "UPDATE innovations SET jenis = 'non_digital' WHERE id = $1",
+            b
+        ))
+        .await
+        .unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.rebuild(&t.db).await.unwrap();
+    let mut q = words("antrean");
+    q.filter.jenis = Some("digital".into());
+    let hits = index.search(&q).unwrap();
+    assert_eq!(hits.total, 1);
+    assert_eq!(
+        hits.facets.jenis,
+        [("digital".to_owned(), 1), ("non_digital".to_owned(), 1)]
+    );
+    assert_eq!(hits.facets.bentuk, [("pelayanan_publik".to_owned(), 1)]);
+}
+
+#[test]
+fn one_edit() {
+    assert!(within_one_edit("antri", "antre"));
+    assert!(within_one_edit("puskesmass", "puskesmas"));
+    assert!(within_one_edit("pusekmas", "puskemas"));
+    assert!(!within_one_edit("layan", "lapor"));
+}

@@ -1,0 +1,483 @@
+//! IID self-assessment: an officer chooses levels and sees the total from
+//! the year's weights; the province administrator changes a weight or a
+//! threshold without a code change and totals, index and predikat follow;
+//! the region summary and its XLSX carry the same numbers; other regions
+//! and other roles get 404/403; bad input is named per field and stores
+//! nothing.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+
+use rumah_domain::authz::Role;
+use rumah_domain::orgs::OrgKind;
+
+use crate::support::{TestApp, app_test, count_of, text_of};
+
+async fn setup(app: &TestApp) {
+    app.org("35.15", "DINKES", OrgKind::Opd).await;
+    app.org("35.78", "DINKES", OrgKind::Opd).await;
+    app.account(
+        "inovasi.sidoarjo",
+        Some("35.15.DINKES"),
+        &[(Role::InnovationAdmin, "35.15")],
+    )
+    .await;
+    app.account(
+        "inovasi.surabaya",
+        Some("35.78.DINKES"),
+        &[(Role::InnovationAdmin, "35.78")],
+    )
+    .await;
+    app.account("kurator", Some("35"), &[(Role::Curator, "35")])
+        .await;
+    app.account("admin.prov", Some("35"), &[(Role::Administrator, "35")])
+        .await;
+    app.account(
+        "admin.sidoarjo",
+        Some("35.15"),
+        &[(Role::Administrator, "35.15")],
+    )
+    .await;
+    app.account("asn", Some("35.15.DINKES"), &[]).await;
+}
+
+/// A published innovation of `org`, through the UI.
+async fn published(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    curator: &reqwest::Client,
+    org: &str,
+    name: &str,
+) -> i64 {
+    let fields = [
+        ("org", org),
+        ("name", name),
+        ("bentuk", "pelayanan_publik"),
+        ("jenis", "digital"),
+        ("inisiator", "perangkat_daerah"),
+        ("urusan", "kesehatan"),
+        ("tahapan", "penerapan"),
+        ("date_inisiatif", "2023-01-02"),
+        ("date_uji_coba", "2023-06-01"),
+        ("date_penerapan", "2024-01-02"),
+        ("problem", "Antrean panjang."),
+        ("design", "Antrean daring."),
+    ];
+    let res = app
+        .post_form(
+            owner,
+            "/inovasi/kelola/baru",
+            "/inovasi/kelola/baru",
+            &fields,
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let id: i64 = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/inovasi/kelola/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let own = format!("/inovasi/kelola/{id}");
+    let cur = format!("/inovasi/kurasi/{id}");
+    for (client, page, action) in [
+        (owner, &own, "submit"),
+        (curator, &cur, "start_review"),
+        (curator, &cur, "verify"),
+    ] {
+        let res = app
+            .post_form(
+                client,
+                page,
+                &format!("{page}/aksi"),
+                &[("action", action), ("note", "")],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+    id
+}
+
+async fn html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn status(app: &TestApp, client: &reqwest::Client, path: &str) -> u16 {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Levels 16→3, 17→2, 20→3, 32→1, 33→3, 35→2. With the 2026 weights:
+/// 3×3 + 2×2 + 1×3 + 2×1 + 3×3 + 4×2 = 9 + 4 + 3 + 2 + 9 + 8 = 35.
+const LEVELS: [(&str, &str); 7] = [
+    ("level_16", "3"),
+    ("level_17", "2"),
+    ("level_20", "3"),
+    ("level_32", "1"),
+    ("level_33", "3"),
+    ("level_35", "2"),
+    (
+        "evidence_16",
+        "https://jdih.sidoarjokab.go.id/perbup-41-2025",
+    ),
+];
+
+async fn assess(app: &TestApp, owner: &reqwest::Client, id: i64) {
+    let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
+    let mut fields = vec![("tahun", "2026")];
+    fields.extend_from_slice(&LEVELS);
+    let res = app
+        .post_form(owner, &page, &format!("/inovasi/kelola/{id}/iid"), &fields)
+        .await;
+    assert_eq!(res.status(), 303);
+}
+
+/// Every field of the rules form as the page has it (ticked boxes only),
+/// with `changes` applied.
+async fn rules_form(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    changes: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = html(app, admin, "/admin/iid?tahun=2026").await;
+    let mut fields: Vec<(String, String)> = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse("#iid-rules input").unwrap();
+        doc.select(&sel)
+            .filter(|e| {
+                e.value().attr("type") != Some("checkbox") || e.value().attr("checked").is_some()
+            })
+            .filter_map(|e| {
+                let name = e.value().attr("name")?;
+                (name != "csrf_token").then(|| {
+                    (
+                        name.to_owned(),
+                        e.value().attr("value").unwrap_or("").to_owned(),
+                    )
+                })
+            })
+            .collect()
+    };
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(n, _)| n == k) {
+            Some(f) => f.1 = (*v).to_owned(),
+            None => fields.push(((*k).to_owned(), (*v).to_owned())),
+        }
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post_form(admin, "/admin/iid?tahun=2026", "/admin/iid", &fields)
+        .await
+}
+
+app_test!(async fn an_officer_sees_the_total_from_the_weights_and_an_admin_weight_change_moves_it(app) {
+    setup(&app).await;
+    let owner = app.signed_in("inovasi.sidoarjo").await;
+    let curator = app.signed_in("kurator").await;
+    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
+    let before = html(&app, &owner, &page).await;
+    assert_eq!(text_of(&before, "#iid-total").unwrap(), "0,00");
+    assert_eq!(text_of(&before, "#iid-max-total").unwrap(), "111,00");
+    assert_eq!(count_of(&before, "fieldset.iid-indicator"), 20);
+    assert!(text_of(&before, "#indicator-16").unwrap().contains("3 = Peraturan daerah (Perda)"));
+    assert!(text_of(&before, "#iid-incomplete").unwrap().contains("16, 17, 32, 33, 35"));
+
+    assess(&app, &owner, id).await;
+    let after = html(&app, &owner, &format!("{page}&ok=1")).await;
+    assert_eq!(text_of(&after, "#iid-total").unwrap(), "35,00");
+    assert!(text_of(&after, "#iid-complete").is_some());
+    assert_eq!(count_of(&after, "input[name=level_35][value=\"2\"][checked]"), 1);
+    assert!(after.contains("https://jdih.sidoarjokab.go.id/perbup-41-2025"));
+    assert_eq!(app.count("iid_assessments").await, 20);
+
+    // The administrator raises the weight of indicator 35 from 4 to 5: level 2 adds 2.
+    let admin = app.signed_in("admin.prov").await;
+    let res = rules_form(&app, &admin, &[("weight35", "5")]).await;
+    assert_eq!(res.status(), 303);
+    let after = html(&app, &owner, &page).await;
+    assert_eq!(text_of(&after, "#iid-total").unwrap(), "37,00");
+    assert_eq!(text_of(&after, "#iid-max-total").unwrap(), "114,00");
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.changed'").await, 1);
+    // Unchanged rules saved again: no audit entry.
+    let res = rules_form(&app, &admin, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.changed'").await, 1);
+    // A decimal weight, typed with a comma: 35 - 4×2 + 4.5×2 = 36.
+    let res = rules_form(&app, &admin, &[("weight35", "4,5")]).await;
+    assert_eq!(res.status(), 303);
+    let after = html(&app, &owner, &page).await;
+    assert_eq!(text_of(&after, "#iid-total").unwrap(), "36,00");
+});
+
+app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
+    setup(&app).await;
+    let owner = app.signed_in("inovasi.sidoarjo").await;
+    let curator = app.signed_in("kurator").await;
+    let admin = app.signed_in("admin.prov").await;
+    let a = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let _b = published(&app, &owner, &curator, "35.15.DINKES", "Bidan Desa Siaga").await;
+    let _other = published(&app, &app.signed_in("inovasi.surabaya").await, &curator, "35.78.DINKES", "Surabaya Sehat").await;
+    assess(&app, &owner, a).await;
+
+    // n = 2, Σ = 35: SID = 35 / MAX(10, 2) + 2 × 0.38 = 4.26; max SID = 111 + 200 × 0.38 = 187;
+    // index = 4.26 / 187 × 100 = 2.2780… → 2.28, Kurang Inovatif.
+    for client in [&curator, &owner, &admin] {
+        let page = html(&app, client, "/iid/wilayah/35.15?tahun=2026").await;
+        assert_eq!(text_of(&page, "#iid-n").unwrap(), "2");
+        assert_eq!(text_of(&page, "#iid-sum").unwrap(), "35,00");
+        assert_eq!(text_of(&page, "#iid-sid").unwrap(), "4,26");
+        assert_eq!(text_of(&page, "#iid-max-sid").unwrap(), "187,00");
+        assert_eq!(text_of(&page, "#iid-index").unwrap(), "2,28");
+        assert_eq!(text_of(&page, "#iid-predikat").unwrap(), "Kurang Inovatif");
+        assert_eq!(count_of(&page, "#iid-region tbody tr"), 2);
+        assert_eq!(count_of(&page, "#iid-region tbody tr.incomplete"), 1);
+        assert!(text_of(&page, "#iid-region tr.incomplete").unwrap().contains("Bidan Desa Siaga"));
+    }
+
+    // Thresholds at their edges (compared in hundredths): 2.28 is still Kurang Inovatif
+    // when its lowest index is 2.28, not when it is 2.29; 2.28 as the lowest Inovatif is Inovatif.
+    for (changes, expected) in [
+        (vec![("kurang_inovatif", "2,28")], "Kurang Inovatif"),
+        (vec![("kurang_inovatif", "2.29")], "Tidak Dapat Dinilai"),
+        (vec![("kurang_inovatif", "0,01"), ("inovatif", "2,28")], "Inovatif"),
+        (vec![("inovatif", "2,29")], "Kurang Inovatif"),
+    ] {
+        let res = rules_form(&app, &admin, &changes).await;
+        assert_eq!(res.status(), 303, "{changes:?}");
+        let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2026").await;
+        assert_eq!(text_of(&page, "#iid-predikat").unwrap(), expected, "{changes:?}");
+    }
+
+    // The export: a summary sheet and one row per innovation × indicator.
+    let res = curator.get(app.url("/iid/wilayah/35.15/ekspor.xlsx?tahun=2026")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let sheets = read_xlsx(&res.bytes().await.unwrap());
+    let summary = &sheets["Ringkasan"];
+    assert_eq!(beside(summary, "Jumlah inovasi"), Some(&Cell::Num(2.0)));
+    assert_eq!(beside(summary, "Jumlah nilai inovasi"), Some(&Cell::Num(35.0)));
+    let index = match beside(summary, "Indeks (bagian SID, 0-100)") {
+        Some(Cell::Num(n)) => *n,
+        other => panic!("{other:?}"),
+    };
+    assert!((index - 4.26 / 187.0 * 100.0).abs() < 1e-9, "{index}");
+    assert_eq!(beside(summary, "Predikat"), Some(&Cell::Str("Kurang Inovatif".into())));
+    let detail = &sheets["Rincian Indikator"];
+    // Header + 2 innovations × 20 indicators.
+    let rows: std::collections::BTreeSet<u32> = detail.keys().map(|r| r[1..].parse().unwrap()).collect();
+    assert_eq!(rows.len(), 41);
+    let row_of = |innovation: &str, number: f64| -> u32 {
+        *rows
+            .iter()
+            .find(|r| {
+                detail.get(&format!("A{r}")) == Some(&Cell::Str(innovation.into()))
+                    && detail.get(&format!("C{r}")) == Some(&Cell::Num(number))
+            })
+            .unwrap_or_else(|| panic!("{innovation} {number}"))
+    };
+    let r = row_of("Antrean Daring", 35.0);
+    assert_eq!(detail[&format!("D{r}")], Cell::Str("Video inovasi".into()));
+    assert_eq!(detail[&format!("E{r}")], Cell::Num(4.0));
+    assert_eq!(detail[&format!("F{r}")], Cell::Num(2.0));
+    assert_eq!(detail[&format!("G{r}")], Cell::Num(8.0));
+    let r = row_of("Antrean Daring", 16.0);
+    assert_eq!(detail[&format!("G{r}")], Cell::Num(9.0));
+    assert_eq!(detail[&format!("H{r}")], Cell::Str("https://jdih.sidoarjokab.go.id/perbup-41-2025".into()));
+    let r = row_of("Bidan Desa Siaga", 33.0);
+    assert_eq!(detail[&format!("F{r}")], Cell::Num(0.0));
+});
+
+app_test!(async fn other_regions_and_other_roles_cannot_read_or_change_it(app) {
+    setup(&app).await;
+    let owner = app.signed_in("inovasi.sidoarjo").await;
+    let curator = app.signed_in("kurator").await;
+    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
+    let other = app.signed_in("inovasi.surabaya").await;
+    assert_eq!(status(&app, &other, &page).await, 404);
+    let res = app.post_form(&other, "/inovasi/kelola/baru", &format!("/inovasi/kelola/{id}/iid"), &[("tahun", "2026"), ("level_16", "3")]).await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(app.count("iid_assessments").await, 0);
+    assert_eq!(status(&app, &other, "/iid/wilayah/35.15?tahun=2026").await, 404);
+    assert_eq!(status(&app, &other, "/iid/wilayah/35.15/ekspor.xlsx?tahun=2026").await, 404);
+    assert_eq!(status(&app, &other, "/iid/wilayah/35.78?tahun=2026").await, 200);
+    assert_eq!(status(&app, &curator, "/iid/wilayah/99?tahun=2026").await, 404);
+    assert_eq!(status(&app, &curator, "/iid/wilayah/35.15.DINKES?tahun=2026").await, 404);
+    let asn = app.signed_in("asn").await;
+    assert_eq!(status(&app, &asn, "/iid/wilayah/35.15?tahun=2026").await, 403);
+
+    // Only the province administrator edits the rules.
+    for who in ["inovasi.sidoarjo", "kurator", "admin.sidoarjo"] {
+        let client = app.signed_in(who).await;
+        assert_eq!(status(&app, &client, "/admin/iid?tahun=2026").await, 403, "{who}");
+        let res = app.post_form(&client, "/akun", "/admin/iid", &[("tahun", "2026"), ("weight16", "9")]).await;
+        assert_eq!(res.status(), 403, "{who}");
+        let res = app.post_form(&client, "/akun", "/admin/iid/salin", &[("from", "2026"), ("copy_to", "2027")]).await;
+        assert_eq!(res.status(), 403, "{who}");
+    }
+    assert_eq!(app.count("iid_indicators WHERE weight = 9").await, 0);
+    assert_eq!(app.count("iid_years").await, 1);
+    let admin = app.signed_in("admin.prov").await;
+    assert_eq!(status(&app, &admin, "/admin/iid?tahun=2026").await, 200);
+});
+
+app_test!(async fn bad_input_is_named_per_field_and_stores_nothing(app) {
+    setup(&app).await;
+    let owner = app.signed_in("inovasi.sidoarjo").await;
+    let curator = app.signed_in("kurator").await;
+    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
+    let action = format!("/inovasi/kelola/{id}/iid");
+    let long = "x".repeat(2001);
+    for (fields, field) in [
+        (vec![("tahun", "2026"), ("level_16", "4")], "level_16"),
+        (vec![("tahun", "2026"), ("level_17", "dua")], "level_17"),
+        (vec![("tahun", "2026"), ("level_99", "1")], "level_99"),
+        (vec![("tahun", "2026"), ("level_16", "3"), ("evidence_16", long.as_str())], "evidence_16"),
+    ] {
+        let res = app.post_form(&owner, &page, &action, &fields).await;
+        assert_eq!(res.status(), 422, "{field}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, &format!("#{field}-error")).is_some(), "{field}");
+    }
+    for year in ["abc", "2031", ""] {
+        let res = app.post_form(&owner, &page, &action, &[("tahun", year), ("level_16", "3")]).await;
+        assert_eq!(res.status(), 400, "{year}");
+    }
+    assert_eq!(app.count("iid_assessments").await, 0);
+    assert_eq!(status(&app, &owner, &format!("/inovasi/kelola/{id}/iid?tahun=dua")).await, 400);
+    assert_eq!(status(&app, &owner, &format!("/inovasi/kelola/{id}/iid?tahun=2031")).await, 400);
+    assert_eq!(status(&app, &owner, &format!("/inovasi/kelola/{id}/iid")).await, 200);
+
+    // The rules form: bad numbers, thresholds out of order, an empty level description.
+    let admin = app.signed_in("admin.prov").await;
+    for (changes, field) in [
+        (vec![("weight16", "-1")], "weight16"),
+        (vec![("weight17", "dua")], "weight17"),
+        (vec![("inovatif", "70")], "inovatif"),
+        (vec![("cap", "1,5")], "cap"),
+        (vec![("level33_2", " ")], "level33_2"),
+        (vec![("name20", "")], "name20"),
+    ] {
+        let res = rules_form(&app, &admin, &changes).await;
+        assert_eq!(res.status(), 422, "{field}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, &format!("#{field}-error")).is_some(), "{field}");
+    }
+    assert_eq!(app.count("iid_indicators WHERE year = 2026 AND number = 16 AND weight = 3").await, 1);
+    assert_eq!(app.count("iid_years WHERE year = 2026 AND inovatif = 35").await, 1);
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.changed'").await, 0);
+
+    // Copying a year: to a new year once; again, or to a bad year, is refused.
+    let res = app.post_form(&admin, "/admin/iid", "/admin/iid/salin", &[("from", "2026"), ("copy_to", "2027")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("iid_indicators WHERE year = 2027").await, 20);
+    for to in ["2027", "duaribu", "1999"] {
+        let res = app.post_form(&admin, "/admin/iid", "/admin/iid/salin", &[("from", "2026"), ("copy_to", to)]).await;
+        assert_eq!(res.status(), 422, "{to}");
+        assert!(text_of(&res.text().await.unwrap(), "#copy_to-error").is_some(), "{to}");
+    }
+    assert_eq!(app.count("iid_years").await, 2);
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.copied'").await, 1);
+    let copied = html(&app, &owner, &format!("/inovasi/kelola/{id}/iid?tahun=2027")).await;
+    assert_eq!(count_of(&copied, "fieldset.iid-indicator"), 20);
+});
+
+// ---------------------------------------------------------------------------
+// A small XLSX reader (shared strings, inline strings and numbers).
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Str(String),
+    Num(f64),
+}
+
+type Sheet = HashMap<String, Cell>;
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = s.find(open)? + open.len();
+    let end = s[start..].find(close)? + start;
+    Some(&s[start..end])
+}
+
+fn text_in(xml: &str) -> String {
+    let t = xml.split_once("<t").map_or("", |(_, rest)| rest);
+    let t = t.split_once('>').map_or("", |(_, rest)| rest);
+    unescape(t.split_once("</t>").map_or("", |(text, _)| text))
+}
+
+fn read_xlsx(bytes: &[u8]) -> HashMap<String, Sheet> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an XLSX is a zip");
+    let mut file = |name: &str| -> Option<String> {
+        let mut f = zip.by_name(name).ok()?;
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        Some(s)
+    };
+    let workbook = file("xl/workbook.xml").expect("a workbook part");
+    let shared: Vec<String> = file("xl/sharedStrings.xml")
+        .map(|xml| xml.split("<si>").skip(1).map(text_in).collect())
+        .unwrap_or_default();
+    let mut sheets = HashMap::new();
+    for (i, tag) in workbook.split("<sheet ").skip(1).enumerate() {
+        let name = unescape(between(tag, "name=\"", "\"").unwrap());
+        let xml = file(&format!("xl/worksheets/sheet{}.xml", i + 1)).expect("the sheet's part");
+        let mut cells = Sheet::new();
+        for c in xml.split("<c r=\"").skip(1) {
+            let (reference, rest) = c.split_once('"').unwrap();
+            let head = rest.split_once('>').unwrap().0;
+            if head.ends_with('/') {
+                continue;
+            }
+            let body = rest.split_once("</c>").map_or(rest, |(b, _)| b);
+            let cell = if head.contains("t=\"inlineStr\"") {
+                Cell::Str(text_in(body))
+            } else if let Some(v) = between(body, "<v>", "</v>") {
+                if head.contains("t=\"s\"") {
+                    Cell::Str(shared[v.parse::<usize>().unwrap()].clone())
+                } else {
+                    Cell::Num(v.parse().unwrap())
+                }
+            } else {
+                continue;
+            };
+            cells.insert(reference.to_owned(), cell);
+        }
+        sheets.insert(name, cells);
+    }
+    sheets
+}
+
+/// The value next to the label `label` in column A.
+fn beside<'a>(sheet: &'a Sheet, label: &str) -> Option<&'a Cell> {
+    let (reference, _) = sheet
+        .iter()
+        .find(|(r, c)| r.starts_with('A') && **c == Cell::Str(label.to_owned()))
+        .unwrap_or_else(|| panic!("no label {label}"));
+    sheet.get(&format!("B{}", &reference[1..]))
+}
