@@ -7,11 +7,13 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
-use crate::{metrics, middleware, routes};
+use crate::{linger, metrics, middleware, routes};
 
 /// Builds the whole application. Layers, from the outside in:
 ///
 /// 1. `metrics::track`: counts and times every request, logs one line;
+///    `linger::drain_refused_bodies`: a large body the handler refused is
+///    still read, so the refusal reaches the client;
 /// 2. `middleware::context`: language, nonce, client address, session,
 ///    CSRF cookie; renders error bodies; security headers;
 /// 3. panic catcher (a panic becomes a rendered 500), timeout (408),
@@ -45,6 +47,7 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), middleware::context))
+        .layer(from_fn(linger::drain_refused_bodies))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }

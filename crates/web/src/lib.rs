@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod imports;
+pub mod linger;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;

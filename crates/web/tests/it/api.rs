@@ -46,7 +46,7 @@ app_test!(async fn the_openapi_document_describes_the_api(app) {
     assert_eq!(res.status(), 200);
     let doc: serde_json::Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/regions", "/api/v1/bakorwil", "/api/v1/me", "/api/v1/orgs", "/api/v1/orgs/{code}", "/api/v1/accounts", "/api/v1/accounts/{id}", "/api/v1/audit"] {
+    for path in ["/api/v1/regions", "/api/v1/bakorwil", "/api/v1/me", "/api/v1/orgs", "/api/v1/orgs/{code}", "/api/v1/accounts", "/api/v1/accounts/{id}", "/api/v1/audit", "/api/v1/innovations", "/api/v1/innovations/{id}"] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
     assert!(doc["components"]["schemas"].get("ErrorEnvelope").is_some());
@@ -109,6 +109,43 @@ app_test!(async fn bad_bodies_are_refused_with_the_right_status_and_nothing_is_s
     assert_eq!(dup.status(), 409);
     let envelope: serde_json::Value = dup.json().await.unwrap();
     assert_eq!(envelope["error"]["field"], "segment");
+});
+
+app_test!(async fn a_large_body_refused_before_it_is_read_still_gets_its_answer(app) {
+    // The handler refuses on the content type without reading the 3 MiB
+    // body. Without lingering reads the server would close with the body
+    // unread and the client would see a reset instead of the 415, on some
+    // runs; twenty attempts make that visible.
+    let token = admin_token(&app).await;
+    let body = "x".repeat(3 * 1024 * 1024);
+    for attempt in 0..20 {
+        let res = app
+            .client()
+            .post(app.url("/api/v1/orgs"))
+            .bearer_auth(&token)
+            .header("content-type", "text/plain")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("attempt {attempt}: {e:?}"));
+        assert_eq!(res.status(), 415);
+        let envelope: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(envelope["error"]["code"], "unsupported_media_type");
+    }
+    // A body sent in chunks without a length, over the limit: 413.
+    let chunks = (0..40).map(|_| {
+        Ok::<_, std::io::Error>(http_body::Frame::data(axum::body::Bytes::from(vec![b' '; 64 * 1024])))
+    });
+    let res = app
+        .client()
+        .post(app.url("/api/v1/orgs"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap(http_body_util::StreamBody::new(tokio_stream::iter(chunks))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
 });
 
 app_test!(async fn server_errors_never_reveal_internal_detail(app) {
