@@ -117,9 +117,10 @@ def orgs(db_path):
     con.close()
 
 
-def env():
+def env(extra=None):
     e = {k: v for k, v in os.environ.items() if not k.startswith("RUMAH_")}
     e["RUMAH_LOG"] = "warn"
+    e.update(extra or {})
     return e
 
 
@@ -131,8 +132,8 @@ def timed(*args):
     return time.perf_counter() - t0, out.stdout
 
 
-def start(data_dir, port):
-    proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir], env=env(),
+def start(data_dir, port, extra_env=None):
+    proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir], env=env(extra_env),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -254,43 +255,55 @@ def main():
         res["published"] = con.execute("SELECT COUNT(*) FROM innovations WHERE status = 'terverifikasi'").fetchone()[0]
         con.close()
         res["reindex_s"], _ = timed(BIN, "reindex", "--data-dir", data)
-        port = free_port()
-        proc = start(data, port)
-        base = f"http://127.0.0.1:{port}"
-        with urllib.request.urlopen(f"{base}/api/v1/innovations?q=pelayanan&limit=1") as r:
-            res["probe"] = r.read()[:200].decode(errors="replace")
-        wrk(base, "/api/v1/innovations?limit=20&q=", 3, args.connections, QUERIES)
-        res["search"] = wrk(base, "/api/v1/innovations?limit=20&q=", args.duration, args.connections, QUERIES)
-        res["page"] = wrk(base, "/katalog?x=", args.duration, args.connections, [""])
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        # Twice: as deployed (the result cache on; the 60 combinations of
+        # words and facets below repeat, so nearly every request is a hit)
+        # and with the cache off, so every request runs the search itself.
+        for label, extra in (("", None), ("_cold", {"RUMAH_SEARCH__CACHE_ENTRIES": "0"})):
+            port = free_port()
+            proc = start(data, port, extra)
+            base = f"http://127.0.0.1:{port}"
+            with urllib.request.urlopen(f"{base}/api/v1/innovations?q=pelayanan&limit=1") as r:
+                res["probe"] = r.read()[:200].decode(errors="replace")
+            wrk(base, "/api/v1/innovations?limit=20&q=", 3, args.connections, QUERIES)
+            res["search" + label] = wrk(base, "/api/v1/innovations?limit=20&q=", args.duration, args.connections, QUERIES)
+            res["page" + label] = wrk(base, "/katalog?x=", args.duration, args.connections, [""])
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
         res["peer"] = peer(corpus_path, args.duration, args.connections)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     ok = lambda b: "meets target" if b else "MISSES target"
-    s, p, peer_ = res["search"], res["page"], res["peer"]
-    ratio = s["rps"] / peer_["tps"]
+    peer_ = res["peer"]
+    rows = []
+    for label, what in (("", "cache on, as deployed"), ("_cold", "cache off (`search.cache_entries = 0`)")):
+        s, p = res["search" + label], res["page" + label]
+        rows += [
+            f"| Search through the API, {what} (1–3 words + two facets, 20 cards, total, seven facet counts) | {s['rps']:,.0f} req/s, p50 {s['p50']:.2f} ms, p99 {s['p99']:.2f} ms | ≥ {TARGETS['search_rps']:,} req/s, p99 < {TARGETS['search_p99_ms']} ms | {ok(s['rps'] >= TARGETS['search_rps'] and s['p99'] < TARGETS['search_p99_ms'] and s['non2xx'] == 0)} |",
+            f"| Catalogue page with 20 results and two facets, {what} | p50 {p['p50']:.2f} ms, p99 {p['p99']:.2f} ms ({p['rps']:,.0f} req/s) | p99 < {TARGETS['page_p99_ms']} ms | {ok(p['p99'] < TARGETS['page_p99_ms'] and p['non2xx'] == 0)} |",
+        ]
+    s, cold = res["search"], res["search_cold"]
+    ratio, ratio_cold = s["rps"] / peer_["tps"], cold["rps"] / peer_["tps"]
     lines = [
         "# Registry benchmark results", "",
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
         f"- Command: `python3 bench/registry/run.py --innovations {args.innovations} --duration {args.duration} --connections {args.connections}`",
         f"- Corpus: {args.innovations:,} generated innovations with Indonesian text (names, problems, designs with inflected forms such as pelayanan/melayani/layanan) across the 38 regions, {res['published']:,} published",
-        f"- Load: wrk, 1 thread, {args.connections} connections, {args.duration} s; peer: pgbench -c {args.connections} -j 2, same duration",
+        f"- Load: wrk, 1 thread, {args.connections} connections, {args.duration} s; 20 queries × 6 facet pairs = 60 distinct searches, repeated; peer: pgbench -c {args.connections} -j 2, same duration",
         "",
         "| Measure | rumah | target | verdict |", "|---|---|---|---|",
         f"| Bulk import of the corpus (`rumah import innovations`, CSV, validation, versions) | {res['import_s']:.1f} s | < {TARGETS['import_s']} s | {ok(res['import_s'] < TARGETS['import_s'])} |",
         f"| Full reindex (`rumah reindex`) | {res['reindex_s']:.1f} s | < {TARGETS['reindex_s']} s | {ok(res['reindex_s'] < TARGETS['reindex_s'])} |",
-        f"| Search through the API (1–3 words + two facets, 20 cards, total, seven facet counts) | {s['rps']:,.0f} req/s, p50 {s['p50']:.2f} ms, p99 {s['p99']:.2f} ms | ≥ {TARGETS['search_rps']:,} req/s, p99 < {TARGETS['search_p99_ms']} ms | {ok(s['rps'] >= TARGETS['search_rps'] and s['p99'] < TARGETS['search_p99_ms'] and s['non2xx'] == 0)} |",
-        f"| Catalogue page with 20 results and two facets | p50 {p['p50']:.2f} ms, p99 {p['p99']:.2f} ms ({p['rps']:,.0f} req/s) | p99 < {TARGETS['page_p99_ms']} ms | {ok(p['p99'] < TARGETS['page_p99_ms'] and p['non2xx'] == 0)} |",
+        *rows,
         "",
-        "Against the peer (same run, same corpus, same words and facet filters):", "",
+        "Against the peer (same run, same corpus, same words and facet filters; the peer computes no facet counts):", "",
         "| | queries/s | ratio |", "|---|---|---|",
-        f"| rumah, through HTTP, JSON, with facet counts | {s['rps']:,.0f} | {ratio:.2f} |",
+        f"| rumah, through HTTP, JSON, with facet counts, cache on | {s['rps']:,.0f} | {ratio:.2f} |",
+        f"| rumah, the same, cache off | {cold['rps']:,.0f} | {ratio_cold:.2f} |",
         f"| PostgreSQL 15 full-text search (tsvector + GIN, `simple` configuration), top 20 by ts_rank + total, no HTTP | {peer_['tps']:,.0f} (mean latency {peer_['latency_avg']:.2f} ms) | 1.00 |",
-        "", f"Target ratio ≥ {TARGETS['ratio']}: {ok(ratio >= TARGETS['ratio'])}.",
+        "", f"Target ratio ≥ {TARGETS['ratio']}: cache on {ok(ratio >= TARGETS['ratio'])}; cache off {ok(ratio_cold >= TARGETS['ratio'])}.",
         "", f"Import output: `{res['import_out']}`",
     ]
     text = "\n".join(lines) + "\n"

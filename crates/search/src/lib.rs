@@ -20,14 +20,16 @@ use rumah_store::innovations::catalogue::{Facets, Filter};
 use rumah_store::innovations::search_feed::{self, FeedRow};
 use rumah_store::{Db, StoreError};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, TermQuery};
+use tantivy::index::SegmentId;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, SegmentReader,
+    TantivyDocument, Term,
 };
 
 pub use analyzer::{ANALYZER, analyzer};
@@ -42,6 +44,8 @@ pub const OVERLAP_MS: i64 = 5_000;
 pub const SYNC_EVERY: Duration = Duration::from_millis(500);
 /// Query words of at least this many characters also match stems one edit away.
 pub const FUZZY_MIN_CHARS: usize = 5;
+/// Search results kept per index generation, unless configured otherwise.
+pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 const PAGE: i64 = 500;
 const WRITER_HEAP: usize = 20_000_000;
 
@@ -196,6 +200,9 @@ struct Inner {
     /// One sync or rebuild at a time.
     sync_lock: tokio::sync::Mutex<()>,
     state: Mutex<State>,
+    /// Dense facet arrays per segment (see [`facets::Dense`]).
+    dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
+    cache: Mutex<ResultCache>,
     dir: PathBuf,
     /// A private directory, removed with the index.
     _tmp: Option<tempfile::TempDir>,
@@ -300,10 +307,32 @@ impl SearchIndex {
                     generation: None,
                     recent: HashMap::new(),
                 }),
+                dense: Mutex::new(HashMap::new()),
+                cache: Mutex::new(ResultCache {
+                    generation: 0,
+                    capacity: DEFAULT_CACHE_ENTRIES,
+                    map: HashMap::new(),
+                }),
                 dir: dir.to_owned(),
                 _tmp: tmp,
             }),
         })
+    }
+
+    /// How many search results to keep per index generation (0: none).
+    pub fn set_cache_capacity(&self, entries: usize) {
+        let mut cache = lock(&self.inner.cache);
+        cache.capacity = entries;
+        cache.map.clear();
+    }
+
+    /// Reloads the reader after a commit and builds the dense facet arrays
+    /// of new segments, so the first search after a change does not pay
+    /// for them.
+    fn reload(&self) -> Result<()> {
+        self.inner.reader.reload()?;
+        self.dense_for(&self.inner.reader.searcher())?;
+        Ok(())
     }
 
     /// How many documents (published innovations) the index holds.
@@ -342,6 +371,12 @@ impl SearchIndex {
         let count = rows.len() as u64;
         let this = self.clone();
         let wm = watermark.unwrap_or(0);
+        let floor = wm.saturating_sub(OVERLAP_MS);
+        let recent: HashMap<i64, (i64, u64)> = rows
+            .iter()
+            .filter(|r| r.updated_at >= floor)
+            .map(|r| (r.id, (r.updated_at, row_hash(r))))
+            .collect();
         tokio::task::spawn_blocking(move || -> Result<()> {
             let mut writer = lock(&this.inner.writer);
             writer.delete_all_documents()?;
@@ -351,7 +386,7 @@ impl SearchIndex {
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&wm.to_string());
             prepared.commit()?;
-            this.inner.reader.reload()?;
+            this.reload()?;
             Ok(())
         })
         .await
@@ -359,7 +394,9 @@ impl SearchIndex {
         let mut st = lock(&self.inner.state);
         st.watermark = Some(wm);
         st.generation = Some(generation);
-        st.recent.clear();
+        // Rows inside the overlap window are read again by the next sync;
+        // remembering them keeps it from writing them a second time.
+        st.recent = recent;
         Ok(count)
     }
 
@@ -421,7 +458,7 @@ impl SearchIndex {
                 let mut prepared = writer.prepare_commit()?;
                 prepared.set_payload(&new_watermark.to_string());
                 prepared.commit()?;
-                this.inner.reader.reload()?;
+                this.reload()?;
                 Ok(())
             })
             .await
@@ -518,14 +555,10 @@ impl SearchIndex {
         out
     }
 
-    /// The query for the words (every word must match, in some text field)
-    /// with the filters except `skip`'s.
-    fn build_query(
-        &self,
-        terms: &[(String, bool)],
-        f: &Filter,
-        with_filters: bool,
-    ) -> BooleanQuery {
+    /// The query for the words: every word must match, in some text field
+    /// (all documents when there are none). The facet filters are applied
+    /// by [`facets::FacetCollector`] in the same pass, not by the query.
+    fn build_query(&self, terms: &[(String, bool)]) -> BooleanQuery {
         let fl = &self.inner.fields;
         let text_fields = [
             (fl.name, 3.0),
@@ -562,87 +595,49 @@ impl SearchIndex {
         if terms.is_empty() {
             clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
         }
-        if with_filters {
-            let mut filter = |term: Term| {
-                clauses.push((
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                        0.0,
-                    )),
-                ));
-            };
-            if let Some(r) = f.region.as_deref().filter(|r| *r != "35") {
-                filter(Term::from_field_text(fl.region, r));
-            }
-            for (field, v) in [
-                (fl.bentuk, &f.bentuk),
-                (fl.jenis, &f.jenis),
-                (fl.tahapan, &f.tahapan),
-                (fl.urusan, &f.urusan),
-            ] {
-                if let Some(v) = v {
-                    filter(Term::from_field_text(field, v));
-                }
-            }
-            if let Some(s) = f.sdg {
-                filter(Term::from_field_u64(
-                    fl.sdg,
-                    u64::try_from(s).unwrap_or(u64::MAX),
-                ));
-            }
-            if let Some(y) = f.year {
-                filter(Term::from_field_u64(
-                    fl.year,
-                    u64::try_from(y).unwrap_or(u64::MAX),
-                ));
-            }
-        }
         BooleanQuery::new(clauses)
     }
 
-    /// Runs a search on the last committed state of the index.
+    /// The dense facet arrays of every segment of `searcher`, built for
+    /// the segments that do not have them yet; arrays of segments that
+    /// have been merged away are dropped.
+    fn dense_for(&self, searcher: &Searcher) -> Result<HashMap<SegmentId, Arc<facets::Dense>>> {
+        let mut map = lock(&self.inner.dense);
+        let live: Vec<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        map.retain(|id, _| live.contains(id));
+        for segment in searcher.segment_readers() {
+            if let std::collections::hash_map::Entry::Vacant(e) = map.entry(segment.segment_id()) {
+                e.insert(Arc::new(facets::Dense::build(segment)?));
+            }
+        }
+        Ok(map.clone())
+    }
+
+    /// Runs a search on the last committed state of the index. Results are
+    /// kept per index generation (see [`ResultCache`]): a repeated search
+    /// on an unchanged index is answered from memory, and any commit makes
+    /// every kept result unreachable.
     pub fn search(&self, q: &Query) -> Result<Hits> {
         let searcher = self.inner.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = format!("{:?}|{:?}|{}|{}", q.filter, q.sort, q.offset, q.limit);
+        if let Some(hits) = lock(&self.inner.cache).get(generation, &key) {
+            return Ok(hits);
+        }
+        let hits = self.search_uncached(&searcher, q)?;
+        lock(&self.inner.cache).put(generation, key, &hits);
+        Ok(hits)
+    }
+
+    fn search_uncached(&self, searcher: &Searcher, q: &Query) -> Result<Hits> {
         let fl = self.inner.fields;
         let terms = Self::query_terms(&q.filter.words);
         let f = &q.filter;
-        let query = self.build_query(&terms, f, true);
-        let limit = q.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset);
-        // The total comes from the facet pass below, so the top-k search
-        // alone may skip documents that cannot make the page.
-        let addrs: Vec<(f32, DocAddress)> = match q.sort {
-            Sort::Relevance if !terms.is_empty() => {
-                searcher.search(&query, &top.order_by_score())?
-            }
-            Sort::Relevance | Sort::Newest => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("published_at", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
-            Sort::Beneficiaries => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("beneficiaries", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
-            Sort::Name => searcher
-                .search(
-                    &query,
-                    &top.order_by_string_fast_field("name_sort", Order::Asc),
-                )?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
-        };
-        // Facets: one pass over what matches the words, filters checked per document.
-        let words_only = self.build_query(&terms, f, false);
+        let query = self.build_query(&terms);
         let wanted = facets::Wanted {
             strs: [
                 f.region.clone().filter(|r| r != "35"),
@@ -654,7 +649,52 @@ impl SearchIndex {
             sdg: f.sdg.map(|s| u64::try_from(s).unwrap_or(u64::MAX)),
             year: f.year.map(|y| u64::try_from(y).unwrap_or(u64::MAX)),
         };
-        let counts = searcher.search(&words_only, &facets::FacetCollector { wanted })?;
+        let dense = self.dense_for(searcher)?;
+        let top = || TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+        // One pass: facet counts and the total over what matches the words,
+        // the page over what also passes the filters.
+        let run = |sort_key: Option<&str>| -> Result<(facets::Counts, Vec<(f32, DocAddress)>)> {
+            let wanted = wanted.clone();
+            let dense = dense.clone();
+            Ok(match sort_key {
+                None => searcher.search(
+                    &query,
+                    &facets::FacetCollector {
+                        wanted,
+                        dense,
+                        inner: top().order_by_score(),
+                    },
+                )?,
+                Some("name_sort") => {
+                    let (c, page) = searcher.search(
+                        &query,
+                        &facets::FacetCollector {
+                            wanted,
+                            dense,
+                            inner: top().order_by_string_fast_field("name_sort", Order::Asc),
+                        },
+                    )?;
+                    (c, page.into_iter().map(|(_, a)| (0.0, a)).collect())
+                }
+                Some(field) => {
+                    let (c, page) = searcher.search(
+                        &query,
+                        &facets::FacetCollector {
+                            wanted,
+                            dense,
+                            inner: top().order_by_fast_field::<i64>(field, Order::Desc),
+                        },
+                    )?;
+                    (c, page.into_iter().map(|(_, a)| (0.0, a)).collect())
+                }
+            })
+        };
+        let (counts, addrs) = match q.sort {
+            Sort::Relevance if !terms.is_empty() => run(None)?,
+            Sort::Relevance | Sort::Newest => run(Some("published_at"))?,
+            Sort::Beneficiaries => run(Some("beneficiaries"))?,
+            Sort::Name => run(Some("name_sort"))?,
+        };
         let exact: HashMap<String, f32> = terms.iter().map(|(t, _)| (t.clone(), 1.0)).collect();
         let fuzzy: Vec<&str> = terms
             .iter()
@@ -687,6 +727,40 @@ impl SearchIndex {
             hits,
             facets: to_facets(counts),
         })
+    }
+}
+
+/// Results of recent searches, valid for one generation of the index's
+/// searcher. Catalogue traffic repeats itself (the landing page, popular
+/// words, the facet links of a result page), as Solr's query result cache
+/// assumes; a commit (every sync that changed something) moves the
+/// generation and the first lookup after it empties the cache, so a kept
+/// result is never older than what a fresh search would see.
+struct ResultCache {
+    generation: u64,
+    capacity: usize,
+    map: HashMap<String, Hits>,
+}
+
+impl ResultCache {
+    fn get(&mut self, generation: u64, key: &str) -> Option<Hits> {
+        if generation != self.generation {
+            self.map.clear();
+            self.generation = generation;
+            return None;
+        }
+        self.map.get(key).cloned()
+    }
+
+    fn put(&mut self, generation: u64, key: String, hits: &Hits) {
+        if generation != self.generation || self.capacity == 0 {
+            return;
+        }
+        if self.map.len() >= self.capacity {
+            // Crude but bounded: start over rather than track recency.
+            self.map.clear();
+        }
+        self.map.insert(key, hits.clone());
     }
 }
 

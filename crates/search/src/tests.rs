@@ -170,3 +170,166 @@ fn one_edit() {
     assert!(within_one_edit("pusekmas", "puskemas"));
     assert!(!within_one_edit("layan", "lapor"));
 }
+
+/// Inserts a published innovation with the given facet values.
+async fn insert_with(db: &Db, n: usize, published_at: i64) -> i64 {
+    const REGIONS: [&str; 3] = ["35.15", "35.78", "35.07"];
+    const BENTUK: [&str; 3] = ["pelayanan_publik", "tata_kelola", "lainnya"];
+    const TAHAPAN: [&str; 3] = ["inisiatif", "uji_coba", "penerapan"];
+    const URUSAN: [&str; 2] = ["kesehatan", "pendidikan"];
+    let mut conn = db.clone();
+    let (org,): (i64,) = conn
+        .fetch_one(q!(
+            "SELECT id FROM org_nodes WHERE code = $1",
+            REGIONS[n % 3]
+        ))
+        .await
+        .unwrap();
+    let jenis = if n.is_multiple_of(2) {
+        "digital"
+    } else {
+        "non_digital"
+    };
+    let (id,): (i64,) = conn
+        .fetch_one(q!(
+            "INSERT INTO innovations (org_id, name, bentuk, jenis, inisiator, urusan_code, tahapan,
+                problem, status, created_at, updated_at, published_at, beneficiaries)
+             VALUES ($1, $2, $3, $4, 'asn', $5, $6, 'Antrean panjang.', 'terverifikasi',
+                $7, $8, $7, 10) RETURNING id",
+            org,
+            format!("Layanan {n}"),
+            BENTUK[(n / 2) % 3],
+            jenis,
+            URUSAN[(n / 3) % 2],
+            TAHAPAN[(n / 5) % 3],
+            published_at,
+            rumah_domain::time::Timestamp::now().0
+        ))
+        .await
+        .unwrap();
+    for sdg in [3, 4 + (n % 3) as i64].iter().take(1 + n % 2) {
+        conn.execute(q!(
+            "INSERT INTO innovation_sdgs (innovation_id, sdg) VALUES ($1, $2)",
+            id,
+            *sdg
+        ))
+        .await
+        .unwrap();
+    }
+    id
+}
+
+#[tokio::test]
+async fn facets_and_totals_match_the_database_across_segments() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let now = rumah_domain::time::Timestamp::now().0;
+        let year_ms = 366 * 24 * 3_600_000;
+        for n in 0..30 {
+            insert_with(&t.db, n, now - (n % 3) as i64 * year_ms).await;
+        }
+        // Written a minute ago: the sync below does not read them again.
+        t.db.clone()
+            .execute(q!("UPDATE innovations SET updated_at = updated_at - 60000"))
+            .await
+            .unwrap();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        index.rebuild(&t.db).await.unwrap();
+        // A second segment, written by a sync.
+        for n in 30..50 {
+            insert_with(&t.db, n, now - (n % 3) as i64 * year_ms).await;
+        }
+        let segs1 = index.inner.reader.searcher().segment_readers().len();
+        let applied = index.sync(&t.db).await.unwrap();
+        let segs2 = index.inner.reader.searcher().segment_readers().len();
+        assert!(segs2 >= 2, "{segs1} {applied} {segs2}");
+
+        let this_year = i64::from(
+            rumah_domain::time::Timestamp(now + 7 * 3_600_000)
+                .to_utc()
+                .year(),
+        );
+        let filters = [
+            Filter::default(),
+            Filter {
+                jenis: Some("digital".into()),
+                ..Filter::default()
+            },
+            Filter {
+                bentuk: Some("tata_kelola".into()),
+                tahapan: Some("uji_coba".into()),
+                ..Filter::default()
+            },
+            Filter {
+                region: Some("35.78".into()),
+                sdg: Some(4),
+                ..Filter::default()
+            },
+            Filter {
+                year: Some(this_year),
+                urusan: Some("pendidikan".into()),
+                ..Filter::default()
+            },
+            Filter {
+                region: Some("35".into()),
+                jenis: Some("tidak_ada".into()),
+                ..Filter::default()
+            },
+        ];
+        for f in filters {
+            let q = Query {
+                filter: f.clone(),
+                sort: Sort::Newest,
+                offset: 0,
+                limit: 100,
+            };
+            let hits = index.search(&q).unwrap();
+            let mut conn = t.db.clone();
+            let expected = rumah_store::innovations::catalogue::facets(&mut conn, &f)
+                .await
+                .unwrap();
+            let (cards, total) = rumah_store::innovations::catalogue::search(
+                &mut conn,
+                &f,
+                rumah_store::innovations::catalogue::Sort::Newest,
+                0,
+                100,
+            )
+            .await
+            .unwrap();
+            assert_eq!(hits.facets, expected, "{f:?}");
+            assert_eq!(hits.total, total, "{f:?}");
+            let mut got: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
+            let mut want: Vec<i64> = cards.iter().map(|c| c.id).collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{f:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_kept_result_never_outlives_a_change() {
+    let Some(t) = TestDb::migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let now = rumah_domain::time::Timestamp::now().0;
+    let a = insert(&t.db, "Antrean daring", "antrean", "terverifikasi", now).await;
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.rebuild(&t.db).await.unwrap();
+    assert_eq!(ids(&index, "antrean"), [a]);
+    assert_eq!(ids(&index, "antrean"), [a], "the kept result");
+    let b = insert(&t.db, "Antrean luring", "antrean", "terverifikasi", now + 1).await;
+    index.sync(&t.db).await.unwrap();
+    let mut after = ids(&index, "antrean");
+    after.sort_unstable();
+    assert_eq!(after, [a, b], "a commit makes the kept result unreachable");
+    set_status(&t.db, a, "ditinjau", now + 2).await;
+    index.sync(&t.db).await.unwrap();
+    assert_eq!(ids(&index, "antrean"), [b]);
+    // Without the cache the answers are the same.
+    index.set_cache_capacity(0);
+    assert_eq!(ids(&index, "antrean"), [b]);
+    assert_eq!(ids(&index, "antrean"), [b]);
+}
