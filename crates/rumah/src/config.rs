@@ -43,6 +43,16 @@ pub struct Settings {
     pub database: Database,
     pub skm: Skm,
     pub files: Files,
+    pub search: Search,
+}
+
+/// The search index of published innovations.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    /// Results kept per index generation (a commit empties them); 0 turns
+    /// the cache off.
+    pub cache_entries: usize,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -101,6 +111,34 @@ pub struct Files {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
     pub max_bytes: usize,
+    /// `local` (the directory above) or `s3` (the bucket below).
+    pub backend: String,
+    #[serde(default, skip_serializing)]
+    pub s3: Option<FilesS3>,
+}
+
+/// An S3-compatible bucket for the blobs (`files.backend = "s3"`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesS3 {
+    /// Absent: AWS for `region`; otherwise the service's URL (MinIO, Ceph…).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Key prefix inside the bucket.
+    #[serde(default)]
+    pub prefix: String,
+    /// Allow a plain-HTTP endpoint (a service on a private network).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".to_owned()
 }
 
 /// SKM: rounding conventions of the IKM formula and the sample size (the
@@ -155,7 +193,8 @@ fn defaults() -> serde_json::Value {
         },
         "limits": Limits { body_bytes: 1024 * 1024, request_timeout: Duration::from_secs(30) },
         "database": Database { max_connections: 16, busy_timeout: Duration::from_secs(5) },
-        "files": Files { dir: None, max_bytes: 10 * 1024 * 1024 },
+        "files": Files { dir: None, max_bytes: 10 * 1024 * 1024, backend: "local".into(), s3: None },
+        "search": Search { cache_entries: rumah_search::DEFAULT_CACHE_ENTRIES },
         "skm": {
             "weight": "2",
             "ikm_decimals": 2,
@@ -239,6 +278,9 @@ impl Settings {
         if self.limits.body_bytes < 1024 {
             bail!("invalid configuration: limits.body_bytes must be at least 1024");
         }
+        if self.search.cache_entries > 1_000_000 {
+            bail!("invalid configuration: search.cache_entries must be at most 1000000");
+        }
         if !(1024..=1024 * 1024 * 1024).contains(&self.files.max_bytes) {
             bail!("invalid configuration: files.max_bytes must be between 1024 and 1073741824");
         }
@@ -252,6 +294,7 @@ impl Settings {
                 "invalid configuration: files.dir must not be empty (leave it out for data_dir/blobs)"
             );
         }
+        self.blob_s3()?;
         if self.database.max_connections == 0 {
             bail!("invalid configuration: database.max_connections must be at least 1");
         }
@@ -322,6 +365,60 @@ impl Settings {
     }
 
     /// Where evidence files are kept.
+    /// The S3 bucket when `files.backend = "s3"`, checked.
+    pub fn blob_s3(&self) -> anyhow::Result<Option<rumah_store::blobs::S3>> {
+        match (self.files.backend.as_str(), &self.files.s3) {
+            ("local", _) => Ok(None),
+            ("s3", None) => bail!(
+                "invalid configuration: files.backend = \"s3\" needs a [files.s3] section with bucket, access_key_id and secret_access_key"
+            ),
+            ("s3", Some(c)) => {
+                if c.bucket.trim().is_empty() || c.access_key_id.trim().is_empty() {
+                    bail!(
+                        "invalid configuration: files.s3.bucket and files.s3.access_key_id must not be empty"
+                    );
+                }
+                if let Some(e) = &c.endpoint {
+                    let url = url::Url::parse(e).map_err(|err| {
+                        anyhow::anyhow!(
+                            "invalid configuration: files.s3.endpoint {e:?} is not a URL: {err}"
+                        )
+                    })?;
+                    if url.scheme() == "http" && !c.allow_http {
+                        bail!(
+                            "invalid configuration: files.s3.endpoint is plain http; set files.s3.allow_http = true if that is intended"
+                        );
+                    }
+                    if !matches!(url.scheme(), "http" | "https") {
+                        bail!("invalid configuration: files.s3.endpoint must be an http(s) URL");
+                    }
+                }
+                let store = rumah_store::blobs::S3::new(&rumah_store::blobs::S3Settings {
+                    endpoint: c.endpoint.clone(),
+                    bucket: c.bucket.clone(),
+                    region: c.region.clone(),
+                    access_key_id: c.access_key_id.clone(),
+                    secret_access_key: c.secret_access_key.clone(),
+                    prefix: c.prefix.clone(),
+                    allow_http: c.allow_http,
+                })
+                .map_err(|e| anyhow::anyhow!("invalid configuration: files.s3: {e}"))?;
+                Ok(Some(store))
+            }
+            (other, _) => bail!(
+                "invalid configuration: files.backend must be \"local\" or \"s3\", not {other:?}"
+            ),
+        }
+    }
+
+    /// The configured blob store.
+    pub fn blob_store(&self) -> anyhow::Result<std::sync::Arc<dyn rumah_store::blobs::BlobStore>> {
+        Ok(match self.blob_s3()? {
+            Some(s3) => std::sync::Arc::new(s3),
+            None => std::sync::Arc::new(rumah_store::blobs::LocalDir::new(self.blob_dir())),
+        })
+    }
+
     pub fn blob_dir(&self) -> PathBuf {
         self.files
             .dir
@@ -374,7 +471,9 @@ impl Settings {
         web.demo = self.demo;
         web.skm = self.skm()?;
         web.search_dir = Some(self.data_dir.join("search"));
+        web.search_cache_entries = self.search.cache_entries;
         web.blob_dir = rumah_web::config::BlobDir::At(self.blob_dir());
+        web.blob_s3 = self.blob_s3()?;
         web.upload_max_bytes = self.files.max_bytes;
         Ok(web)
     }

@@ -111,6 +111,7 @@ impl Drop for Server {
 }
 
 fn client() -> reqwest::Client {
+    rumah_store::blobs::install_tls_provider();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -214,6 +215,21 @@ fn invalid_configuration_stops_start_up_with_a_clear_message_and_no_secrets() {
         ("[session]\nttl = \"forever\"\n", "ttl"),
         ("[security]\nargon2_parallelism = 0\n", "argon2"),
         ("public_url = \"ftp://x\"\n", "public_url"),
+        (
+            "[search]\ncache_entries = 2000000\n",
+            "search.cache_entries",
+        ),
+        ("[search]\ncache_entries = -1\n", "cache_entries"),
+        ("[files]\nbackend = \"ftp\"\n", "files.backend"),
+        ("[files]\nbackend = \"s3\"\n", "[files.s3]"),
+        (
+            "[files]\nbackend = \"s3\"\n[files.s3]\nbucket = \"b\"\naccess_key_id = \"k\"\nsecret_access_key = \"hunter2-secret\"\nendpoint = \"http://minio:9000\"\n",
+            "allow_http",
+        ),
+        (
+            "[files]\nbackend = \"s3\"\n[files.s3]\nbucket = \"b\"\naccess_key_id = \"k\"\nsecret_access_key = \"hunter2-secret\"\nendpoint = \"bukan url\"\n",
+            "files.s3.endpoint",
+        ),
         (
             "database_url = \"mysql://root:hunter2-secret@db/rumah\"\n",
             "database_url",
@@ -339,6 +355,7 @@ async fn accounts_and_tokens_from_the_command_line_work_against_the_server() {
     assert!(token.starts_with("rumah_pat_"));
 
     let server = Server::start(rumah(dir.path()).arg("serve"));
+    rumah_store::blobs::install_tls_provider();
     let me: serde_json::Value = reqwest::Client::new()
         .get(server.url("/api/v1/me"))
         .bearer_auth(&token)
@@ -383,6 +400,39 @@ async fn demo_mode_is_idempotent_and_its_accounts_sign_in() {
     .await
     .unwrap();
     assert_eq!(n, 1, "a second --demo start creates nothing twice");
+
+    // The demo evidence files: stored once, served publicly with the type
+    // their bytes have.
+    let files: Vec<(i64, String)> = rumah_store::Exec::fetch_all(
+        &mut db.clone(),
+        rumah_store::q!(
+            "SELECT f.id, f.content_type FROM innovation_files f
+             JOIN innovations i ON i.id = f.innovation_id
+             WHERE i.name LIKE 'SI-ANTIK%' ORDER BY f.id"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(files.len(), 3, "{files:?}");
+    db.close().await;
+    let server = Server::start(rumah(dir.path()).args(["serve"]));
+    for (id, mime) in files {
+        let res = client()
+            .get(server.url(&format!("/inovasi/berkas/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], mime.as_str());
+        let bytes = res.bytes().await.unwrap();
+        let magic: &[u8] = if mime == "image/png" {
+            b"\x89PNG"
+        } else {
+            b"%PDF"
+        };
+        assert!(bytes.starts_with(magic), "{mime}");
+    }
+    server.stop();
 }
 
 /// Every row of every table, in a stable order, as text.
@@ -580,6 +630,7 @@ impl Browser {
 }
 
 fn plain() -> reqwest::Client {
+    rumah_store::blobs::install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

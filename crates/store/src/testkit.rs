@@ -192,3 +192,107 @@ macro_rules! db_test {
         }
     };
 }
+
+pub const REQUIRE_S3_ENV: &str = "RUMAH_TEST_REQUIRE_S3";
+
+/// A real S3 HTTP API on 127.0.0.1 for one test: moto's server
+/// (`python3 -m moto.server`, installed by `scripts/install-test-deps`),
+/// with a fresh bucket. MinIO cannot be fetched from the package
+/// registries; moto speaks the same wire protocol and checks requests the
+/// way S3 does for what the blob store uses (PUT, GET, HEAD, DELETE,
+/// ListObjectsV2). Killed when dropped.
+///
+/// `None` when moto is not installed, unless `RUMAH_TEST_REQUIRE_S3=1` (as
+/// in CI), where that is a failure.
+pub struct S3Server {
+    child: std::process::Child,
+    pub settings: crate::blobs::S3Settings,
+}
+
+impl S3Server {
+    pub async fn start() -> Option<S3Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let spawned = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let required = std::env::var(REQUIRE_S3_ENV).is_ok_and(|v| v == "1");
+        let child = match spawned {
+            Ok(c) => c,
+            Err(e) if !required => {
+                eprintln!("SKIPPED the S3 variant: cannot start python3 -m moto.server: {e}");
+                return None;
+            }
+            Err(e) => panic!("{REQUIRE_S3_ENV}=1 but python3 -m moto.server cannot start: {e}"),
+        };
+        let mut server = S3Server {
+            child,
+            settings: crate::blobs::S3Settings {
+                endpoint: Some(format!("http://127.0.0.1:{port}")),
+                bucket: format!("rumah-{}", hex::encode(random_bytes::<6>())),
+                region: "us-east-1".into(),
+                access_key_id: "testing".into(),
+                secret_access_key: "testing".to_owned().into(),
+                prefix: "blobs".into(),
+                allow_http: true,
+            },
+        };
+        crate::blobs::install_tls_provider();
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                if required {
+                    panic!("moto.server exited with {status} ({REQUIRE_S3_ENV}=1)");
+                }
+                eprintln!(
+                    "SKIPPED the S3 variant: moto.server exited with {status} (is moto[server] installed?)"
+                );
+                return None;
+            }
+            if client.get(&base).send().await.is_ok() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto.server did not answer in 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let res = client
+            .put(format!("{base}/{}", server.settings.bucket))
+            .send()
+            .await
+            .expect("create the bucket");
+        assert!(
+            res.status().is_success(),
+            "create the bucket: {}",
+            res.status()
+        );
+        Some(server)
+    }
+
+    /// The blob store on this server's bucket.
+    pub fn store(&self) -> crate::blobs::S3 {
+        crate::blobs::S3::new(&self.settings).expect("valid S3 settings")
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

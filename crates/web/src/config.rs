@@ -57,8 +57,12 @@ pub struct WebConfig {
     /// Where this node keeps its search index (derived data); `None`: a
     /// fresh temporary directory per application (tests).
     pub search_dir: Option<PathBuf>,
+    /// Search results kept per index generation (0: none).
+    pub search_cache_entries: usize,
     /// Where uploaded evidence files are kept (content-addressed blobs).
     pub blob_dir: BlobDir,
+    /// An S3-compatible bucket instead of `blob_dir`, when configured.
+    pub blob_s3: Option<rumah_store::blobs::S3>,
     /// The largest file one upload may carry.
     pub upload_max_bytes: usize,
 }
@@ -146,7 +150,9 @@ impl WebConfig {
             demo: false,
             skm: SkmConfig::default(),
             search_dir: None,
+            search_cache_entries: rumah_search::DEFAULT_CACHE_ENTRIES,
             blob_dir: BlobDir::temporary(),
+            blob_s3: None,
             upload_max_bytes: 10 * 1024 * 1024,
         }
     }

@@ -67,6 +67,7 @@ impl AppState {
             Some(dir) => SearchIndex::open_or_private(dir)?,
             None => SearchIndex::open_temporary()?,
         };
+        search.set_cache_capacity(config.search_cache_entries);
         search.spawn_sync(db.clone(), SYNC_EVERY);
         Ok(Self {
             inner: Arc::new(Inner {

@@ -10,6 +10,8 @@ use rumah_domain::innovations::{
 };
 use rumah_domain::orgs::OrgCode;
 use rumah_store::Db;
+use rumah_store::blobs::BlobStore;
+use rumah_store::innovations::files::{self, Kind, NewFile};
 use rumah_store::innovations::lifecycle::{self, Indicator, Institution, NewReport};
 use rumah_store::innovations::profiles::{self, Author};
 use rumah_store::innovations::replication;
@@ -828,4 +830,76 @@ async fn more_demos(
         }
     }
     Ok(MORE.len())
+}
+
+/// Evidence files of the first demo innovation: its SK (a PDF), its SOP and
+/// a photo of the counter, stored through the blob store like an upload.
+/// Marked as demo documents in their text. Skipped when it has files.
+pub async fn evidence(db: &Db, store: &dyn BlobStore) -> anyhow::Result<usize> {
+    struct DemoFile {
+        kind: Kind,
+        title: &'static str,
+        name: &'static str,
+        mime: &'static str,
+        bytes: &'static [u8],
+    }
+    const FILES: &[DemoFile] = &[
+        DemoFile {
+            kind: Kind::Regulasi,
+            title: "SK Kepala Dinas Kesehatan tentang penerapan SI-ANTIK",
+            name: "sk-penerapan.pdf",
+            mime: "application/pdf",
+            bytes: include_bytes!("files/sk-penerapan.pdf"),
+        },
+        DemoFile {
+            kind: Kind::Sop,
+            title: "SOP antrean SI-ANTIK",
+            name: "sop-antrean.pdf",
+            mime: "application/pdf",
+            bytes: include_bytes!("files/sop-antrean.pdf"),
+        },
+        DemoFile {
+            kind: Kind::Foto,
+            title: "Loket pendaftaran puskesmas",
+            name: "foto-loket.png",
+            mime: "image/png",
+            bytes: include_bytes!("files/foto-loket.png"),
+        },
+    ];
+    let mut conn = db.clone();
+    let Some((id,)): Option<(i64,)> = rumah_store::Exec::fetch_optional(
+        &mut conn,
+        rumah_store::q!("SELECT id FROM innovations WHERE name = $1", DEMOS[0].name),
+    )
+    .await?
+    else {
+        return Ok(0);
+    };
+    if !files::list(&mut conn, id).await?.is_empty() {
+        return Ok(0);
+    }
+    let mut keys = Vec::new();
+    for f in FILES {
+        keys.push(store.put(f.bytes).await?);
+    }
+    let mut tx = db.begin().await?;
+    for (f, key) in FILES.iter().zip(&keys) {
+        files::insert(
+            &mut tx,
+            id,
+            &NewFile {
+                kind: f.kind,
+                title: f.title,
+                blob_key: key.as_str(),
+                content_type: f.mime,
+                size_bytes: i64::try_from(f.bytes.len())?,
+                original_name: f.name,
+                uploaded_by: "demo",
+                public: true,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(FILES.len())
 }

@@ -19,7 +19,9 @@ pub async fn load(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let responses = skm::load(db).await?;
     let survey_responses = surveys::load(db).await?;
     let innovations = innovations::load(db).await?;
-    tracing::info!(innovations, "demo innovations loaded");
+    let blobs = settings.blob_store()?;
+    let files = innovations::evidence(db, blobs.as_ref()).await?;
+    tracing::info!(innovations, files, "demo innovations loaded");
     tracing::info!(
         skm.responses = responses,
         survey.responses = survey_responses,

@@ -518,3 +518,83 @@ files_test!(async fn another_regions_officer_cannot_list_upload_delete_or_read(a
     assert_eq!(res.status(), 403);
     assert_eq!(app.count("innovation_files").await, 1);
 });
+
+/// The same upload, download and deletion with the blobs in an S3 bucket
+/// (moto's server speaking the S3 API on 127.0.0.1), on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_an_s3_bucket_are_stored_served_and_deleted() {
+    use rumah_store::blobs::BlobStore as _;
+    let Some(server) = rumah_store::testkit::S3Server::start().await else {
+        return;
+    };
+    let bucket = server.store();
+    for backend in [rumah_store::Backend::Sqlite, rumah_store::Backend::Postgres] {
+        let store = bucket.clone();
+        let Some(app) = TestApp::spawn_with(backend, |c| {
+            c.blob_s3 = Some(store);
+            c.upload_max_bytes = MAX;
+        })
+        .await
+        else {
+            continue;
+        };
+        setup(&app).await;
+        let owner = app.signed_in("inovasi.sidoarjo").await;
+        let id = draft(&app, &owner).await;
+        let before = bucket.list().await.unwrap().len();
+        let pdf = pdf();
+        let res = upload(
+            &app,
+            &owner,
+            id,
+            &[("kind", "regulasi"), ("title", "Perbup")],
+            Some(("perbup.pdf", &pdf)),
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let file_id = newest_file(&app, &owner, id).await;
+        assert_eq!(
+            bucket.list().await.unwrap().len(),
+            before + 1,
+            "the blob is in the bucket"
+        );
+        let res = owner
+            .get(app.url(&format!("/inovasi/berkas/{file_id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
+        // A refused file leaves nothing in the bucket.
+        let res = upload(
+            &app,
+            &owner,
+            id,
+            &[("kind", "foto")],
+            Some(("palsu.png", b"MZ\x90\x00 not an image")),
+        )
+        .await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(bucket.list().await.unwrap().len(), before + 1);
+        let page = format!("/inovasi/kelola/{id}/berkas");
+        let res = app
+            .post_form(&owner, &page, &format!("{page}/{file_id}/hapus"), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            bucket.list().await.unwrap().len(),
+            before,
+            "the last reference took its blob along"
+        );
+        assert_eq!(
+            owner
+                .get(app.url(&format!("/inovasi/berkas/{file_id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+}

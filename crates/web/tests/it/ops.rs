@@ -100,6 +100,7 @@ async fn readyz_is_503_when_the_postgres_database_is_dropped() {
         )
         .await
     });
+    rumah_store::blobs::install_tls_provider();
     let client = reqwest::Client::new();
     assert_eq!(
         client

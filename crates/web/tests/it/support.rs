@@ -82,6 +82,7 @@ impl TestApp {
 
     /// A client that keeps cookies and does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
+        rumah_store::blobs::install_tls_provider();
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())

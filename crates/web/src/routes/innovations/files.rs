@@ -16,6 +16,8 @@
 
 use axum::Router;
 use axum::body::Body;
+use std::sync::Arc;
+
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -71,10 +73,13 @@ pub const ALLOWED: [(&str, &str); 8] = [
 const FORM_OVERHEAD: usize = 64 * 1024;
 const TITLE_MAX: usize = 200;
 
-/// The blob store of this node.
-pub fn blob_store(state: &AppState) -> AppResult<LocalDir> {
+/// The blob store: the configured bucket, or the local directory.
+pub fn blob_store(state: &AppState) -> AppResult<Arc<dyn BlobStore>> {
+    if let Some(s3) = &state.config().blob_s3 {
+        return Ok(Arc::new(s3.clone()));
+    }
     let dir = state.config().blob_dir.path().map_err(AppError::internal)?;
-    Ok(LocalDir::new(dir))
+    Ok(Arc::new(LocalDir::new(dir)))
 }
 
 /// The detected type of `bytes` if it is allowed: (MIME type, extension).
