@@ -202,7 +202,7 @@ struct Inner {
     state: Mutex<State>,
     /// Dense facet arrays per segment (see [`facets::Dense`]).
     dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
-    cache: Mutex<ResultCache>,
+    cache: Mutex<GenerationCache<Hits>>,
     dir: PathBuf,
     /// A private directory, removed with the index.
     _tmp: Option<tempfile::TempDir>,
@@ -308,11 +308,7 @@ impl SearchIndex {
                     recent: HashMap::new(),
                 }),
                 dense: Mutex::new(HashMap::new()),
-                cache: Mutex::new(ResultCache {
-                    generation: 0,
-                    capacity: DEFAULT_CACHE_ENTRIES,
-                    map: HashMap::new(),
-                }),
+                cache: Mutex::new(GenerationCache::new(DEFAULT_CACHE_ENTRIES)),
                 dir: dir.to_owned(),
                 _tmp: tmp,
             }),
@@ -321,9 +317,13 @@ impl SearchIndex {
 
     /// How many search results to keep per index generation (0: none).
     pub fn set_cache_capacity(&self, entries: usize) {
-        let mut cache = lock(&self.inner.cache);
-        cache.capacity = entries;
-        cache.map.clear();
+        lock(&self.inner.cache).set_capacity(entries);
+    }
+
+    /// The generation of the searcher that answers now; it changes with
+    /// every commit.
+    pub fn generation(&self) -> u64 {
+        self.inner.reader.searcher().generation().generation_id()
     }
 
     /// Reloads the reader after a commit and builds the dense facet arrays
@@ -618,7 +618,7 @@ impl SearchIndex {
     }
 
     /// Runs a search on the last committed state of the index. Results are
-    /// kept per index generation (see [`ResultCache`]): a repeated search
+    /// kept per index generation (see [`GenerationCache`]): a repeated search
     /// on an unchanged index is answered from memory, and any commit makes
     /// every kept result unreachable.
     pub fn search(&self, q: &Query) -> Result<Hits> {
@@ -629,7 +629,7 @@ impl SearchIndex {
             return Ok(hits);
         }
         let hits = self.search_uncached(&searcher, q)?;
-        lock(&self.inner.cache).put(generation, key, &hits);
+        lock(&self.inner.cache).put(generation, key, hits.clone());
         Ok(hits)
     }
 
@@ -735,15 +735,30 @@ impl SearchIndex {
 /// words, the facet links of a result page), as Solr's query result cache
 /// assumes; a commit (every sync that changed something) moves the
 /// generation and the first lookup after it empties the cache, so a kept
-/// result is never older than what a fresh search would see.
-struct ResultCache {
+/// result is never older than what a fresh search would see. The web layer
+/// keeps its rendered pages of cards in one too.
+#[derive(Debug)]
+pub struct GenerationCache<V> {
     generation: u64,
     capacity: usize,
-    map: HashMap<String, Hits>,
+    map: HashMap<String, V>,
 }
 
-impl ResultCache {
-    fn get(&mut self, generation: u64, key: &str) -> Option<Hits> {
+impl<V: Clone> GenerationCache<V> {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            generation: 0,
+            capacity,
+            map: HashMap::new(),
+        }
+    }
+
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity;
+        self.map.clear();
+    }
+
+    pub fn get(&mut self, generation: u64, key: &str) -> Option<V> {
         if generation != self.generation {
             self.map.clear();
             self.generation = generation;
@@ -752,7 +767,7 @@ impl ResultCache {
         self.map.get(key).cloned()
     }
 
-    fn put(&mut self, generation: u64, key: String, hits: &Hits) {
+    pub fn put(&mut self, generation: u64, key: String, value: V) {
         if generation != self.generation || self.capacity == 0 {
             return;
         }
@@ -760,7 +775,7 @@ impl ResultCache {
             // Crude but bounded: start over rather than track recency.
             self.map.clear();
         }
-        self.map.insert(key, hits.clone());
+        self.map.insert(key, value);
     }
 }
 

@@ -3,6 +3,13 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use rumah_search::{SYNC_EVERY, SearchError, SearchIndex};
+
+/// One catalogue page: its cards, the total and the facet counts.
+pub type CataloguePage = (
+    Vec<crate::routes::innovations::catalogue::ShownCard>,
+    i64,
+    rumah_store::innovations::catalogue::Facets,
+);
 use rumah_store::surveys::ingest::{Ingest, IngestSettings};
 use rumah_store::{Db, StoreError, orgs, server_secrets};
 
@@ -32,6 +39,8 @@ struct Inner {
     regions_json: Bytes,
     started: Instant,
     search: SearchIndex,
+    /// Catalogue pages (cards, total, facets) per index generation.
+    page_cache: std::sync::Mutex<rumah_search::GenerationCache<CataloguePage>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +77,7 @@ impl AppState {
             None => SearchIndex::open_temporary()?,
         };
         search.set_cache_capacity(config.search_cache_entries);
+        let page_cache_entries = config.search_cache_entries;
         search.spawn_sync(db.clone(), SYNC_EVERY);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -81,6 +91,9 @@ impl AppState {
                 regions_json,
                 started: Instant::now(),
                 search,
+                page_cache: std::sync::Mutex::new(rumah_search::GenerationCache::new(
+                    page_cache_entries,
+                )),
             }),
         })
     }
@@ -125,6 +138,16 @@ impl AppState {
     }
 
     /// The search index of this node.
+    /// The catalogue page cache (see `routes::innovations::catalogue::find`).
+    pub fn page_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, rumah_search::GenerationCache<CataloguePage>> {
+        self.inner
+            .page_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn search(&self) -> &SearchIndex {
         &self.inner.search
     }

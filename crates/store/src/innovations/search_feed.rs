@@ -131,6 +131,11 @@ pub async fn generation(ex: &mut impl Exec) -> Result<i64, StoreError> {
 }
 
 /// The catalogue cards of `ids` that are published, in the order of `ids`.
+///
+/// The `|| ''` keeps SQLite from answering through the `status` index
+/// (every published row) instead of the primary key: without table
+/// statistics its planner prefers the equality, and a page of 20 cards
+/// took 15 ms on 100,000 published innovations instead of 0.05 ms.
 pub async fn cards_by_ids(ex: &mut impl Exec, ids: &[i64]) -> Result<Vec<Card>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -143,7 +148,7 @@ pub async fn cards_by_ids(ex: &mut impl Exec, ids: &[i64]) -> Result<Vec<Card>, 
          JOIN org_nodes o ON o.id = i.org_id
          JOIN org_nodes r ON r.code = o.region_code
          JOIN urusan u ON u.code = i.urusan_code
-         WHERE i.status = 'terverifikasi' AND i.id IN (",
+         WHERE i.status || '' = 'terverifikasi' AND i.id IN (",
     );
     for (n, id) in ids.iter().enumerate() {
         if n > 0 {

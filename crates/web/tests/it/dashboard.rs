@@ -40,44 +40,9 @@ async fn innovation(
         ("beneficiaries", "1.500"),
     ];
     fields.extend_from_slice(dates);
-    let res = app
-        .post_form(
-            owner,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let id: i64 = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = app.create_innovation(owner, &fields).await;
     if let Some(curator) = curator {
-        let own = format!("/inovasi/kelola/{id}");
-        let cur = format!("/inovasi/kurasi/{id}");
-        for (client, page, action) in [
-            (owner, &own, "submit"),
-            (curator, &cur, "start_review"),
-            (curator, &cur, "verify"),
-        ] {
-            assert_eq!(
-                app.post_form(
-                    client,
-                    page,
-                    &format!("{page}/aksi"),
-                    &[("action", action), ("note", "")]
-                )
-                .await
-                .status(),
-                303
-            );
-        }
+        app.publish_innovation(owner, curator, id).await;
     }
     id
 }

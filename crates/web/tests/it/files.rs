@@ -9,7 +9,7 @@ use rumah_domain::authz::Role;
 use rumah_domain::orgs::OrgKind;
 use scraper::{Html, Selector};
 
-use crate::support::{TestApp, count_of, text_of};
+use crate::support::{TestApp, count_of, innovation_fields, text_of};
 
 /// Like `app_test!`, with the blob store in a temporary directory the test
 /// can look into, and a small upload limit (64 KiB).
@@ -139,63 +139,6 @@ async fn setup(app: &TestApp) {
         .await;
 }
 
-/// A draft innovation of Sidoarjo's health office, through the UI.
-async fn draft(app: &TestApp, owner: &reqwest::Client) -> i64 {
-    let fields = [
-        ("org", "35.15.DINKES"),
-        ("name", "Antrean Daring"),
-        ("bentuk", "pelayanan_publik"),
-        ("jenis", "digital"),
-        ("inisiator", "perangkat_daerah"),
-        ("urusan", "kesehatan"),
-        ("tahapan", "penerapan"),
-        ("date_inisiatif", "2023-01-02"),
-        ("date_uji_coba", "2023-06-01"),
-        ("date_penerapan", "2024-01-02"),
-        ("problem", "Antrean panjang."),
-        ("design", "Antrean daring."),
-    ];
-    let res = app
-        .post_form(
-            owner,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-/// Submits, reviews and verifies innovation `id`.
-async fn publish(app: &TestApp, owner: &reqwest::Client, curator: &reqwest::Client, id: i64) {
-    let own = format!("/inovasi/kelola/{id}");
-    let cur = format!("/inovasi/kurasi/{id}");
-    for (client, page, action) in [
-        (owner, &own, "submit"),
-        (curator, &cur, "start_review"),
-        (curator, &cur, "verify"),
-    ] {
-        let res = app
-            .post_form(
-                client,
-                page,
-                &format!("{page}/aksi"),
-                &[("action", action), ("note", "")],
-            )
-            .await;
-        assert_eq!(res.status(), 303, "{action}");
-    }
-}
-
 /// A multipart body: text fields, then the file.
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "----rumah-test-boundary-7MA4YWxkTrZu0gW";
@@ -262,6 +205,12 @@ async fn upload(
 }
 
 /// The id of the newest file of `id`, from its files page.
+/// A draft of the Sidoarjo health office.
+async fn draft(app: &TestApp, owner: &reqwest::Client) -> i64 {
+    app.create_innovation(owner, &innovation_fields("35.15.DINKES", "Antrean Daring"))
+        .await
+}
+
 async fn newest_file(app: &TestApp, client: &reqwest::Client, id: i64) -> i64 {
     let html = client
         .get(app.url(&format!("/inovasi/kelola/{id}/berkas")))
@@ -440,7 +389,7 @@ files_test!(async fn files_are_served_only_to_those_allowed_to_see_them(app, _bl
     assert_eq!(get(&owner, photo_id).await, 200);
     assert_eq!(get(&curator, private_id).await, 200);
 
-    publish(&app, &owner, &curator, id).await;
+    app.publish_innovation( &owner, &curator, id).await;
     assert_eq!(get(&public, photo_id).await, 200);
     assert_eq!(get(&other, photo_id).await, 200);
     assert_eq!(get(&public, private_id).await, 404);

@@ -41,66 +41,6 @@ async fn setup(app: &TestApp) {
     app.account("asn", Some("35.15.DINKES"), &[]).await;
 }
 
-/// A published innovation of `org`, through the UI.
-async fn published(
-    app: &TestApp,
-    owner: &reqwest::Client,
-    curator: &reqwest::Client,
-    org: &str,
-    name: &str,
-) -> i64 {
-    let fields = [
-        ("org", org),
-        ("name", name),
-        ("bentuk", "pelayanan_publik"),
-        ("jenis", "digital"),
-        ("inisiator", "perangkat_daerah"),
-        ("urusan", "kesehatan"),
-        ("tahapan", "penerapan"),
-        ("date_inisiatif", "2023-01-02"),
-        ("date_uji_coba", "2023-06-01"),
-        ("date_penerapan", "2024-01-02"),
-        ("problem", "Antrean panjang."),
-        ("design", "Antrean daring."),
-    ];
-    let res = app
-        .post_form(
-            owner,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let id: i64 = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let own = format!("/inovasi/kelola/{id}");
-    let cur = format!("/inovasi/kurasi/{id}");
-    for (client, page, action) in [
-        (owner, &own, "submit"),
-        (curator, &cur, "start_review"),
-        (curator, &cur, "verify"),
-    ] {
-        let res = app
-            .post_form(
-                client,
-                page,
-                &format!("{page}/aksi"),
-                &[("action", action), ("note", "")],
-            )
-            .await;
-        assert_eq!(res.status(), 303, "{action}");
-    }
-    id
-}
-
 async fn html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     let res = client.get(app.url(path)).send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
@@ -186,7 +126,7 @@ app_test!(async fn an_officer_sees_the_total_from_the_weights_and_an_admin_weigh
     setup(&app).await;
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
-    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let id = app.published_innovation( &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
     let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
     let before = html(&app, &owner, &page).await;
     assert_eq!(text_of(&before, "#iid-total").unwrap(), "0,00");
@@ -227,9 +167,9 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
     let admin = app.signed_in("admin.prov").await;
-    let a = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
-    let _b = published(&app, &owner, &curator, "35.15.DINKES", "Bidan Desa Siaga").await;
-    let _other = published(&app, &app.signed_in("inovasi.surabaya").await, &curator, "35.78.DINKES", "Surabaya Sehat").await;
+    let a = app.published_innovation( &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let _b = app.published_innovation( &owner, &curator, "35.15.DINKES", "Bidan Desa Siaga").await;
+    let _other = app.published_innovation( &app.signed_in("inovasi.surabaya").await, &curator, "35.78.DINKES", "Surabaya Sehat").await;
     assess(&app, &owner, a).await;
 
     // n = 2, Σ = 35: SID = 35 / MAX(10, 2) + 2 × 0.38 = 4.26; max SID = 111 + 200 × 0.38 = 187;
@@ -307,7 +247,7 @@ app_test!(async fn other_regions_and_other_roles_cannot_read_or_change_it(app) {
     setup(&app).await;
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
-    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let id = app.published_innovation( &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
     let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
     let other = app.signed_in("inovasi.surabaya").await;
     assert_eq!(status(&app, &other, &page).await, 404);
@@ -341,7 +281,7 @@ app_test!(async fn bad_input_is_named_per_field_and_stores_nothing(app) {
     setup(&app).await;
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
-    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let id = app.published_innovation( &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
     let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
     let action = format!("/inovasi/kelola/{id}/iid");
     let long = "x".repeat(2001);

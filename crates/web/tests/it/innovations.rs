@@ -55,22 +55,7 @@ fn profile<'a>(name: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a
 async fn create(app: &TestApp, client: &reqwest::Client, org: &str, name: &str) -> i64 {
     let mut fields = profile(name, &[]);
     fields.push(("org", org));
-    let res = app
-        .post_form(
-            client,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303, "create {name}");
-    let loc = res.headers()["location"].to_str().unwrap().to_owned();
-    loc.trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    app.create_innovation(client, &fields).await
 }
 
 async fn act(
@@ -88,37 +73,6 @@ async fn act(
         &[("action", action), ("note", note)],
     )
     .await
-}
-
-/// Drives an innovation from draft to published.
-async fn publish(app: &TestApp, owner: &reqwest::Client, curator: &reqwest::Client, id: i64) {
-    let own = format!("/inovasi/kelola/{id}");
-    let cur = format!("/inovasi/kurasi/{id}");
-    assert_eq!(
-        act(app, owner, &own, &format!("{own}/aksi"), "submit", "")
-            .await
-            .status(),
-        303
-    );
-    assert_eq!(
-        act(
-            app,
-            curator,
-            &cur,
-            &format!("{cur}/aksi"),
-            "start_review",
-            ""
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        act(app, curator, &cur, &format!("{cur}/aksi"), "verify", "")
-            .await
-            .status(),
-        303
-    );
 }
 
 app_test!(async fn an_officer_drafts_submits_and_a_curator_publishes(app) {
@@ -223,7 +177,7 @@ app_test!(async fn nothing_unpublished_leaks_through_catalogue_facets_or_api(app
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
     let published = create(&app, &owner, "35.15.DINKES", "Terbit Resmi").await;
-    publish(&app, &owner, &curator, published).await;
+    app.publish_innovation( &owner, &curator, published).await;
     let draft = create(&app, &owner, "35.15.DINKES", "Rahasia Draf").await;
     let submitted = create(&app, &owner, "35.15.DINKES", "Rahasia Diajukan").await;
     let own = format!("/inovasi/kelola/{submitted}");
@@ -312,8 +266,8 @@ app_test!(async fn the_catalogue_filters_sorts_and_explains_bad_parameters(app) 
     let curator = app.signed_in("kurator").await;
     let a = create(&app, &owner, "35.15.DINKES", "Antrean Daring Puskesmas").await;
     let b = create(&app, &other, "35.78.DINKES", "Kader Ibu Hamil").await;
-    publish(&app, &owner, &curator, a).await;
-    publish(&app, &other, &curator, b).await;
+    app.publish_innovation( &owner, &curator, a).await;
+    app.publish_innovation( &other, &curator, b).await;
     let html = app.client().get(app.url("/katalog?wilayah=35.78")).send().await.unwrap().text().await.unwrap();
     assert_eq!(text_of(&html, "#result-count").unwrap(), "1 inovasi");
     assert!(html.contains("Kader Ibu Hamil") && !html.contains("Antrean Daring"));
@@ -365,7 +319,7 @@ app_test!(async fn collaborators_are_org_codes_that_exist(app) {
         assert_eq!(res.status(), 303);
         res.headers()["location"].to_str().unwrap().trim_start_matches("/inovasi/kelola/").split('?').next().unwrap().parse::<i64>().unwrap()
     };
-    publish(&app, &owner, &curator, id).await;
+    app.publish_innovation( &owner, &curator, id).await;
     let html = app.client().get(app.url(&format!("/inovasi/{id}"))).send().await.unwrap().text().await.unwrap();
     assert_eq!(count_of(&html, "#collaborators li"), 2);
     assert!(text_of(&html, "#collaborators").unwrap().contains("Kota Surabaya"));

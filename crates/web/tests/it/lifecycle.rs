@@ -29,71 +29,11 @@ async fn setup(app: &TestApp) {
     app.account("asn", Some("35.15.DINKES"), &[]).await;
 }
 
-/// A published innovation (stage penerapan) of `org`, through the UI.
-async fn published(
-    app: &TestApp,
-    owner: &reqwest::Client,
-    curator: &reqwest::Client,
-    org: &str,
-    name: &str,
-) -> i64 {
-    let fields = [
-        ("org", org),
-        ("name", name),
-        ("bentuk", "pelayanan_publik"),
-        ("jenis", "digital"),
-        ("inisiator", "perangkat_daerah"),
-        ("urusan", "kesehatan"),
-        ("tahapan", "penerapan"),
-        ("date_inisiatif", "2023-01-02"),
-        ("date_uji_coba", "2023-06-01"),
-        ("date_penerapan", "2024-01-02"),
-        ("problem", "Antrean panjang."),
-        ("design", "Antrean daring."),
-    ];
-    let res = app
-        .post_form(
-            owner,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let id: i64 = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let own = format!("/inovasi/kelola/{id}");
-    let cur = format!("/inovasi/kurasi/{id}");
-    for (client, page, action) in [
-        (owner, &own, "submit"),
-        (curator, &cur, "start_review"),
-        (curator, &cur, "verify"),
-    ] {
-        let res = app
-            .post_form(
-                client,
-                page,
-                &format!("{page}/aksi"),
-                &[("action", action), ("note", "")],
-            )
-            .await;
-        assert_eq!(res.status(), 303, "{action}");
-    }
-    id
-}
-
 app_test!(async fn institutionalising_and_monitoring_take_an_innovation_off_the_at_risk_list(app) {
     setup(&app).await;
     let owner = app.signed_in("inovasi.sidoarjo").await;
     let curator = app.signed_in("kurator").await;
-    let id = published(&app, &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let id = app.published_innovation( &owner, &curator, "35.15.DINKES", "Antrean Daring").await;
     let public = format!("/inovasi/{id}");
     let html = app.client().get(app.url(&public)).send().await.unwrap().text().await.unwrap();
     assert_eq!(text_of(&html, "#sustainability .level").unwrap(), "Berisiko");
@@ -157,9 +97,9 @@ app_test!(async fn replication_links_show_as_lineage_counts_and_suggestions(app)
     let sidoarjo = app.signed_in("inovasi.sidoarjo").await;
     let surabaya = app.signed_in("inovasi.surabaya").await;
     let curator = app.signed_in("kurator").await;
-    let origin = published(&app, &surabaya, &curator, "35.78.DINKES", "Kader Ibu Hamil").await;
-    let same_region = published(&app, &sidoarjo, &curator, "35.15.DINKES", "Antrean Daring").await;
-    let adopter = published(&app, &sidoarjo, &curator, "35.15.DINKES", "Pendamping Ibu Hamil Sidoarjo").await;
+    let origin = app.published_innovation( &surabaya, &curator, "35.78.DINKES", "Kader Ibu Hamil").await;
+    let same_region = app.published_innovation( &sidoarjo, &curator, "35.15.DINKES", "Antrean Daring").await;
+    let adopter = app.published_innovation( &sidoarjo, &curator, "35.15.DINKES", "Pendamping Ibu Hamil Sidoarjo").await;
     let page = format!("/inovasi/kelola/{adopter}/keberlanjutan");
     let link = format!("/inovasi/kelola/{adopter}/replikasi");
     // Suggestions for Sidoarjo before the link: Surabaya's innovation.

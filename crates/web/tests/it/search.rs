@@ -58,22 +58,7 @@ async fn create(
         ("beneficiaries", "1.200"),
         ("sdgs", "3"),
     ];
-    let res = app
-        .post_form(
-            client,
-            "/inovasi/kelola/baru",
-            "/inovasi/kelola/baru",
-            &fields,
-        )
-        .await;
-    assert_eq!(res.status(), 303, "create {name}");
-    let loc = res.headers()["location"].to_str().unwrap().to_owned();
-    loc.trim_start_matches("/inovasi/kelola/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    app.create_innovation(client, &fields).await
 }
 
 async fn act(app: &TestApp, client: &reqwest::Client, page: &str, action: &str, note: &str) {
@@ -86,13 +71,6 @@ async fn act(app: &TestApp, client: &reqwest::Client, page: &str, action: &str, 
         )
         .await;
     assert_eq!(res.status(), 303, "{action} on {page}");
-}
-
-async fn publish(app: &TestApp, owner: &reqwest::Client, curator: &reqwest::Client, id: i64) {
-    act(app, owner, &format!("/inovasi/kelola/{id}"), "submit", "").await;
-    let cur = format!("/inovasi/kurasi/{id}");
-    act(app, curator, &cur, "start_review", "").await;
-    act(app, curator, &cur, "verify", "").await;
 }
 
 async fn api(app: &TestApp, query: &str) -> serde_json::Value {
@@ -135,8 +113,8 @@ app_test!(async fn forms_of_one_word_typos_of_long_words_and_snippets(app) {
         "Ibu hamil jarang memeriksakan kandungan.", "non_digital").await;
     let draft = create(&app, &owner, "35.15.DINKES", "Layanan Rahasia",
         "Melayani yang belum terbit.", "digital").await;
-    publish(&app, &owner, &curator, a).await;
-    publish(&app, &owner, &curator, b).await;
+    app.publish_innovation( &owner, &curator, a).await;
+    app.publish_innovation( &owner, &curator, b).await;
     act(&app, &owner, &format!("/inovasi/kelola/{draft}"), "submit", "").await;
 
     // Stemming: three forms of one root find the same innovation, and the
@@ -212,7 +190,7 @@ app_test!(async fn the_index_follows_publication_withdrawal_and_edits_on_every_n
         f()
     }
 
-    publish(&app, &owner, &curator, id).await;
+    app.publish_innovation( &owner, &curator, id).await;
     assert_eq!(eventually(&app, "q=posyandu", |f| f == [id]).await, [id]);
     assert!(wait_for(|| search_other("posyandu") == [id]).await, "the other node sees the publication");
 

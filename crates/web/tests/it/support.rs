@@ -239,6 +239,68 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Creates an innovation through the form (`/inovasi/kelola/baru`);
+    /// `fields` must name the `org`. Returns its id.
+    pub async fn create_innovation(
+        &self,
+        client: &reqwest::Client,
+        fields: &[(&str, &str)],
+    ) -> i64 {
+        let page = "/inovasi/kelola/baru";
+        let res = self.post_form(client, page, page, fields).await;
+        assert_eq!(res.status(), 303, "create {fields:?}");
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .trim_start_matches("/inovasi/kelola/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Submits, reviews and verifies innovation `id` through the UI.
+    pub async fn publish_innovation(
+        &self,
+        owner: &reqwest::Client,
+        curator: &reqwest::Client,
+        id: i64,
+    ) {
+        let own = format!("/inovasi/kelola/{id}");
+        let cur = format!("/inovasi/kurasi/{id}");
+        for (client, page, action) in [
+            (owner, &own, "submit"),
+            (curator, &cur, "start_review"),
+            (curator, &cur, "verify"),
+        ] {
+            let res = self
+                .post_form(
+                    client,
+                    page,
+                    &format!("{page}/aksi"),
+                    &[("action", action), ("note", "")],
+                )
+                .await;
+            assert_eq!(res.status(), 303, "{action} on {page}");
+        }
+    }
+
+    /// A published innovation of `org` at stage penerapan, through the UI.
+    pub async fn published_innovation(
+        &self,
+        owner: &reqwest::Client,
+        curator: &reqwest::Client,
+        org: &str,
+        name: &str,
+    ) -> i64 {
+        let id = self
+            .create_innovation(owner, &innovation_fields(org, name))
+            .await;
+        self.publish_innovation(owner, curator, id).await;
+        id
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let mut db = self.conn();
         let (n,): (i64,) = rumah_store::Exec::fetch_one(
@@ -257,6 +319,24 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// A complete profile at stage penerapan for `org` and `name`.
+pub fn innovation_fields<'a>(org: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("org", org),
+        ("name", name),
+        ("bentuk", "pelayanan_publik"),
+        ("jenis", "digital"),
+        ("inisiator", "perangkat_daerah"),
+        ("urusan", "kesehatan"),
+        ("tahapan", "penerapan"),
+        ("date_inisiatif", "2023-01-02"),
+        ("date_uji_coba", "2023-06-01"),
+        ("date_penerapan", "2024-01-02"),
+        ("problem", "Antrean panjang."),
+        ("design", "Antrean daring."),
+    ]
 }
 
 pub fn csrf_from(html: &str) -> Option<String> {

@@ -128,6 +128,7 @@ pub struct FacetLink {
 
 /// A card with the search snippet (HTML, escaped, matches in `<mark>`),
 /// empty when the page was not a search.
+#[derive(Clone)]
 pub struct ShownCard {
     pub card: Card,
     pub snippet: String,
@@ -157,6 +158,14 @@ pub async fn find(
     let mut db = state.db();
     let index = state.search();
     index.ensure_fresh(&db).await.map_err(AppError::internal)?;
+    // A page already loaded on this generation of the index: a publication
+    // or a withdrawal moves the generation (ensure_fresh syncs first), so a
+    // kept page never shows what the database no longer publishes.
+    let generation = index.generation();
+    let key = format!("{filter:?}|{sort:?}|{explicit}|{offset}|{limit}");
+    if let Some(page) = state.page_cache().get(generation, &key) {
+        return Ok(page);
+    }
     let query = rumah_search::Query {
         filter: filter.clone(),
         sort: match (explicit, sort) {
@@ -184,8 +193,10 @@ pub async fn find(
             snippet: snippets.remove(&card.id).unwrap_or_default(),
             card,
         })
-        .collect();
-    Ok((cards, hits.total, hits.facets))
+        .collect::<Vec<_>>();
+    let page = (cards, hits.total, hits.facets);
+    state.page_cache().put(generation, key, page.clone());
+    Ok(page)
 }
 
 pub struct FacetGroup {
