@@ -37,6 +37,10 @@ struct Inner {
     hasher: PasswordHasher,
     metrics: Metrics,
     regions_json: Bytes,
+    /// Region and urusan names by code: reference data that only a
+    /// migration changes, read once.
+    region_names: Arc<std::collections::HashMap<String, String>>,
+    urusan_names: Arc<std::collections::HashMap<String, String>>,
     started: Instant,
     search: SearchIndex,
     /// Catalogue pages (cards, total, facets) per index generation.
@@ -65,6 +69,19 @@ impl AppState {
         let skm_rate_key = server_secrets::get_or_create(&mut conn, SKM_RATE_KEY).await?;
         let skm_ingest = Ingest::start(db.clone(), IngestSettings::for_backend(db.backend()));
         let regions = orgs::regions(&mut conn).await?;
+        let region_names = Arc::new(
+            regions
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+        );
+        let urusan_names = Arc::new(
+            rumah_store::innovations::urusan(&mut conn)
+                .await?
+                .into_iter()
+                .map(|u| (u.code, u.name))
+                .collect(),
+        );
         let regions_json = Bytes::from(serde_json::to_vec(
             &crate::routes::api::regions::RegionList::from(regions),
         )?);
@@ -89,6 +106,8 @@ impl AppState {
                 hasher,
                 metrics: Metrics::new(),
                 regions_json,
+                region_names,
+                urusan_names,
                 started: Instant::now(),
                 search,
                 page_cache: std::sync::Mutex::new(rumah_search::GenerationCache::new(
@@ -131,6 +150,16 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The 38 regencies/cities (and the province) by code.
+    pub fn region_names(&self) -> &std::collections::HashMap<String, String> {
+        &self.inner.region_names
+    }
+
+    /// The urusan reference list by code.
+    pub fn urusan_names(&self) -> &std::collections::HashMap<String, String> {
+        &self.inner.urusan_names
     }
 
     pub fn regions_json(&self) -> Bytes {

@@ -276,18 +276,8 @@ pub async fn show(
         PAGE_SIZE,
     )
     .await?;
-    let mut db = state.db();
-    let regions: std::collections::HashMap<String, String> = rumah_store::orgs::regions(&mut db)
-        .await?
-        .into_iter()
-        .map(|r| (r.code, r.name))
-        .collect();
-    let urusan: std::collections::HashMap<String, String> =
-        rumah_store::innovations::urusan(&mut db)
-            .await?
-            .into_iter()
-            .map(|u| (u.code, u.name))
-            .collect();
+    let regions = state.region_names();
+    let urusan = state.urusan_names();
     let sdg_label = |c: &str| format!("SDG {c}");
     let groups = vec![
         group(
