@@ -11,10 +11,12 @@
 //! - [`authz`]: roles scoped to org nodes and the permissions they give.
 //! - [`surveys`]: SKM citizen satisfaction surveys: IKM, grades, periods.
 //! - [`innovations`]: innovation profiles, curation workflow, sustainability.
+//! - [`oidc`]: Satu Akun's OpenID Connect rules: authorization requests, scopes.
 
 pub mod authz;
 pub mod identity;
 pub mod innovations;
+pub mod oidc;
 pub mod orgs;
 pub mod surveys;
 pub mod time;

@@ -129,6 +129,81 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Issue a personal access token and print it (once)
     IssueToken(IssueTokenArgs),
+    /// OpenID Connect clients (relying parties) of Satu Akun
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Start a new signing key for Satu Akun; the old ones stay published
+    /// until the tokens they signed have expired
+    RotateKeys(RotateKeysArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client and print its client_id and secret (once)
+    Create(CreateClientArgs),
+    /// List the registered clients
+    List(ClientListArgs),
+    /// Remove a client and every code, token and consent it holds
+    Delete(DeleteClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateClientArgs {
+    /// Shown on the consent screen
+    #[arg(long)]
+    pub name: String,
+
+    /// Exact redirect URI (repeatable)
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uri: Vec<String>,
+
+    /// A public client (an app on a device or a browser): no secret, PKCE required
+    #[arg(long)]
+    pub public: bool,
+
+    /// A first-party service of the province: no consent screen
+    #[arg(long)]
+    pub first_party: bool,
+
+    /// Send the secret in the form instead of HTTP Basic
+    #[arg(long)]
+    pub secret_post: bool,
+
+    /// Scopes the client may ask for [default: openid profile email phone offline_access nip org region roles]
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// Grant types [default: authorization_code refresh_token]
+    #[arg(long, value_name = "GRANT")]
+    pub grant: Vec<String>,
+
+    /// The client_id [default: derived from the name]
+    #[arg(long)]
+    pub client_id: Option<String>,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteClientArgs {
+    /// The client_id
+    pub client_id: String,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeysArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

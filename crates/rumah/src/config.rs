@@ -44,6 +44,19 @@ pub struct Settings {
     pub skm: Skm,
     pub files: Files,
     pub search: Search,
+    #[serde(default)]
+    pub oidc: Oidc,
+}
+
+/// Satu Akun (OpenID Connect provider).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oidc {
+    /// Base64 of 32 bytes that encrypt the signing keys in the database.
+    /// Absent: a key in `data_dir/oidc.kek`, made on first use. Nodes that
+    /// share a PostgreSQL database must share this value.
+    #[serde(default)]
+    pub key_encryption_key: Option<SecretString>,
 }
 
 /// The search index of published innovations.
@@ -419,6 +432,59 @@ impl Settings {
         })
     }
 
+    /// The key that encrypts the signing keys: configured, or kept in
+    /// `data_dir/oidc.kek` (created with mode 0600 on first use).
+    pub fn oidc_kek(&self) -> anyhow::Result<rumah_web::oidc::keys::Kek> {
+        use base64::Engine as _;
+        use secrecy::ExposeSecret as _;
+        let decode = |s: &str, what: &str| -> anyhow::Result<[u8; 32]> {
+            base64::engine::general_purpose::STANDARD
+                .decode(s.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("invalid configuration: {what} must be the base64 of 32 bytes")
+                })
+        };
+        if let Some(k) = &self.oidc.key_encryption_key {
+            return Ok(rumah_web::oidc::keys::Kek::new(decode(
+                k.expose_secret(),
+                "oidc.key_encryption_key",
+            )?));
+        }
+        let path = self.data_dir.join("oidc.kek");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Ok(rumah_web::oidc::keys::Kek::new(decode(
+                &s,
+                &path.display().to_string(),
+            )?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                let key = rumah_store::secret::random_bytes::<32>();
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                use std::io::Write as _;
+                match opts.open(&path) {
+                    Ok(mut f) => {
+                        f.write_all(
+                            base64::engine::general_purpose::STANDARD
+                                .encode(key)
+                                .as_bytes(),
+                        )?;
+                        f.sync_all()?;
+                        Ok(rumah_web::oidc::keys::Kek::new(key))
+                    }
+                    // Another process made it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => self.oidc_kek(),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub fn blob_dir(&self) -> PathBuf {
         self.files
             .dir
@@ -474,6 +540,7 @@ impl Settings {
         web.search_cache_entries = self.search.cache_entries;
         web.blob_dir = rumah_web::config::BlobDir::At(self.blob_dir());
         web.blob_s3 = self.blob_s3()?;
+        web.oidc_kek = self.oidc_kek()?;
         web.upload_max_bytes = self.files.max_bytes;
         Ok(web)
     }

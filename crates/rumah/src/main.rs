@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod lock;
 mod serve;
+mod sso;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{AdminCommand, Cli, Command, ImportCommand, LogFormat};
+use crate::cli::{AdminCommand, Cli, ClientCommand, Command, ImportCommand, LogFormat};
 use crate::config::{Overrides, Settings};
 
 fn main() -> ExitCode {
@@ -30,6 +31,10 @@ fn main() -> ExitCode {
         Command::Migrate(a) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::CreateUser(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::IssueToken(a)) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Client(ClientCommand::Create(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Client(ClientCommand::List(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Client(ClientCommand::Delete(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::RotateKeys(a)) => Overrides::db(&a.db),
         Command::Backup(a) => Overrides::db(&a.db),
         Command::Restore(a) => Overrides::db(&a.db),
         Command::Reindex(a) => Overrides::db(&a.db),
@@ -68,6 +73,16 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::IssueToken(args)) => {
                 admin::issue_token(&settings, args).await
             }
+            Command::Admin(AdminCommand::Client(ClientCommand::Create(args))) => {
+                sso::create_client(&settings, args).await
+            }
+            Command::Admin(AdminCommand::Client(ClientCommand::List(_))) => {
+                sso::list_clients(&settings).await
+            }
+            Command::Admin(AdminCommand::Client(ClientCommand::Delete(args))) => {
+                sso::delete_client(&settings, &args.client_id).await
+            }
+            Command::Admin(AdminCommand::RotateKeys(_)) => sso::rotate_keys(&settings).await,
             Command::Backup(args) => backup::backup(&settings, &args.to).await,
             Command::Restore(args) => backup::restore(&settings, &args.from).await,
             Command::Reindex(_) => serve::reindex(&settings).await,

@@ -187,6 +187,11 @@ fn every_subcommand_has_help() {
         vec!["admin", "--help"],
         vec!["admin", "create-user", "--help"],
         vec!["admin", "issue-token", "--help"],
+        vec!["admin", "client", "--help"],
+        vec!["admin", "client", "create", "--help"],
+        vec!["admin", "client", "list", "--help"],
+        vec!["admin", "client", "delete", "--help"],
+        vec!["admin", "rotate-keys", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["reindex", "--help"],
@@ -433,6 +438,115 @@ async fn demo_mode_is_idempotent_and_its_accounts_sign_in() {
         assert!(bytes.starts_with(magic), "{mime}");
     }
     server.stop();
+}
+
+#[test]
+fn oidc_clients_and_keys_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "create",
+        "--name",
+        "SIMASTER Jatim",
+        "--first-party",
+        "--redirect-uri",
+        "https://simaster.example.go.id/cb",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(printed.contains("client_id: simaster-jatim"), "{printed}");
+    let secret = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .expect("the secret is printed once");
+    assert!(secret.len() >= 43);
+    // The same id again, bad URIs, a public client with client_credentials: refused.
+    for (args, says) in [
+        (
+            vec![
+                "--name",
+                "SIMASTER Jatim",
+                "--redirect-uri",
+                "https://x.example/cb",
+            ],
+            "already exists",
+        ),
+        (
+            vec!["--name", "A", "--redirect-uri", "http://x.example/cb"],
+            "loopback",
+        ),
+        (
+            vec!["--name", "B", "--redirect-uri", "https://x.example/cb#frag"],
+            "fragment",
+        ),
+        (vec!["--name", "C"], "--redirect-uri is required"),
+        (
+            vec!["--name", "D", "--public", "--grant", "client_credentials"],
+            "public client",
+        ),
+        (
+            vec![
+                "--name",
+                "E",
+                "--redirect-uri",
+                "https://x.example/cb",
+                "--scope",
+                "semua",
+            ],
+            "--scope",
+        ),
+    ] {
+        let mut cmd = rumah(dir.path());
+        cmd.args(["admin", "client", "create"]).args(&args);
+        let out = run(&mut cmd);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "create",
+        "--name",
+        "Ponsel",
+        "--public",
+        "--redirect-uri",
+        "http://127.0.0.1:8765/cb",
+    ]));
+    assert!(out.status.success());
+    assert!(
+        !stdout(&out).contains("client_secret"),
+        "a public client has no secret"
+    );
+    let list = stdout(&run(rumah(dir.path()).args(["admin", "client", "list"])));
+    assert!(
+        list.contains("simaster-jatim\tSIMASTER Jatim\tconfidential\tfirst-party"),
+        "{list}"
+    );
+    assert!(list.contains("ponsel\tPonsel\tpublic\tconsent"), "{list}");
+    assert!(!list.contains(secret), "the secret is never shown again");
+
+    let out = run(rumah(dir.path()).args(["admin", "rotate-keys"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("new signing key"));
+    let kek = dir.path().join("data").join("oidc.kek");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&kek).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    assert!(
+        run(rumah(dir.path()).args(["admin", "client", "delete", "ponsel"]))
+            .status
+            .success()
+    );
+    let out = run(rumah(dir.path()).args(["admin", "client", "delete", "ponsel"]));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no client"));
 }
 
 /// Every row of every table, in a stable order, as text.

@@ -31,6 +31,13 @@ pub mod event {
     /// The IID rules of a year (weights, levels, thresholds) were edited.
     pub const IID_RULES_CHANGED: &str = "iid_rules.changed";
     pub const IID_RULES_COPIED: &str = "iid_rules.copied";
+    pub const OIDC_CLIENT_CREATED: &str = "oidc.client_created";
+    pub const OIDC_CLIENT_DELETED: &str = "oidc.client_deleted";
+    pub const OIDC_KEYS_ROTATED: &str = "oidc.keys_rotated";
+    /// An authorization code presented a second time.
+    pub const OIDC_CODE_REPLAYED: &str = "oidc.code_replayed";
+    /// A rotated refresh token presented again; its family was revoked.
+    pub const OIDC_REFRESH_REUSED: &str = "oidc.refresh_reused";
 
     pub const ALL: &[&str] = &[
         LOGIN_SUCCEEDED,
@@ -50,6 +57,11 @@ pub mod event {
         ORG_RENAMED,
         IID_RULES_CHANGED,
         IID_RULES_COPIED,
+        OIDC_CLIENT_CREATED,
+        OIDC_CLIENT_DELETED,
+        OIDC_KEYS_ROTATED,
+        OIDC_CODE_REPLAYED,
+        OIDC_REFRESH_REUSED,
     ];
 }
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod identity;
 pub mod innovations;
 pub mod migrate;
+pub mod oidc;
 pub mod orgs;
 pub mod secret;
 pub mod server_secrets;

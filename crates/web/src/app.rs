@@ -38,6 +38,7 @@ pub fn build(state: AppState) -> Router {
         .merge(browser)
         .merge(api)
         .merge(routes::ops::routes())
+        .merge(routes::oidc::routes())
         .route_layer(from_fn(metrics::capture_route))
         .fallback(middleware::fallback)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))

@@ -63,6 +63,8 @@ pub struct WebConfig {
     pub blob_dir: BlobDir,
     /// An S3-compatible bucket instead of `blob_dir`, when configured.
     pub blob_s3: Option<rumah_store::blobs::S3>,
+    /// Encrypts the OpenID Connect signing keys in the database.
+    pub oidc_kek: crate::oidc::keys::Kek,
     /// The largest file one upload may carry.
     pub upload_max_bytes: usize,
 }
@@ -153,6 +155,7 @@ impl WebConfig {
             search_cache_entries: rumah_search::DEFAULT_CACHE_ENTRIES,
             blob_dir: BlobDir::temporary(),
             blob_s3: None,
+            oidc_kek: crate::oidc::keys::Kek::new(rumah_store::secret::random_bytes::<32>()),
             upload_max_bytes: 10 * 1024 * 1024,
         }
     }

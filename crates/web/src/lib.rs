@@ -23,6 +23,7 @@ pub mod imports;
 pub mod linger;
 pub mod metrics;
 pub mod middleware;
+pub mod oidc;
 pub mod pages;
 pub mod pdf;
 pub mod routes;

@@ -177,6 +177,11 @@ impl AppState {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The key that encrypts the OpenID Connect signing keys.
+    pub fn kek(&self) -> &crate::oidc::keys::Kek {
+        &self.inner.config.oidc_kek
+    }
+
     pub fn search(&self) -> &SearchIndex {
         &self.inner.search
     }

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod home;
 pub mod innovations;
 pub mod lang;
+pub mod oidc;
 pub mod ops;
 pub mod sitemap;
 pub mod surveys;
@@ -34,4 +35,5 @@ pub fn browser() -> Router<AppState> {
         .merge(sitemap::routes())
         .merge(innovations::iid::routes())
         .merge(innovations::files::routes())
+        .merge(oidc::browser_routes())
 }

@@ -14,6 +14,8 @@ mod iid;
 mod import;
 mod innovations;
 mod lifecycle;
+mod oidc;
+mod oidc_client;
 mod ops;
 mod pages;
 mod search;

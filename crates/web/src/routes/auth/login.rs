@@ -24,16 +24,21 @@ struct LoginPage<'a> {
 #[derive(Deserialize)]
 pub struct Next {
     next: Option<String>,
+    /// Sign in again even with a session (OpenID Connect `prompt=login`
+    /// and `max_age`).
+    reauth: Option<String>,
+    /// A login hint to prefill.
+    login: Option<String>,
 }
 
 pub async fn show(ctx: Ctx, QueryParams(q): QueryParams<Next>) -> AppResult<Response> {
     let next = safe_return_path(q.next.as_deref());
-    if ctx.session.is_some() {
+    if ctx.session.is_some() && q.reauth.as_deref() != Some("1") {
         return Ok(Redirect::to(&next).into_response());
     }
     render(&LoginPage {
         ctx: &ctx,
-        login: String::new(),
+        login: q.login.unwrap_or_default().chars().take(254).collect(),
         next,
         error: None,
     })

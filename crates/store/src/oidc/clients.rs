@@ -1,0 +1,117 @@
+//! Relying parties.
+
+use rumah_domain::time::Timestamp;
+
+use crate::{Exec, StoreError, q};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Client {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    /// JSON array.
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub allowed_scopes: String,
+    pub grant_types: String,
+    pub token_endpoint_auth_method: String,
+    pub first_party: bool,
+    pub org_id: Option<i64>,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+impl Client {
+    pub fn redirect_uris(&self) -> Vec<String> {
+        serde_json::from_str(&self.redirect_uris).unwrap_or_default()
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    pub fn allows_grant(&self, grant: &str) -> bool {
+        self.grant_types.split(' ').any(|g| g == grant)
+    }
+}
+
+/// A client to register; the secret (if any) is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewClient<'a> {
+    pub client_id: &'a str,
+    pub name: &'a str,
+    pub secret_hash: Option<&'a str>,
+    pub redirect_uris: &'a [String],
+    pub allowed_scopes: &'a str,
+    pub grant_types: &'a str,
+    pub token_endpoint_auth_method: &'a str,
+    pub first_party: bool,
+}
+
+const COLUMNS: &str = "id, client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris,
+    allowed_scopes, grant_types, token_endpoint_auth_method, first_party, org_id, created_at, disabled_at";
+
+pub async fn create(ex: &mut impl Exec, c: &NewClient<'_>) -> Result<i64, StoreError> {
+    let (id,): (i64,) = ex
+        .fetch_one(q!(
+            "INSERT INTO oidc_clients (client_id, name, secret_hash, redirect_uris, allowed_scopes,
+                 grant_types, token_endpoint_auth_method, first_party, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            c.client_id,
+            c.name,
+            c.secret_hash,
+            serde_json::to_string(c.redirect_uris).unwrap_or_else(|_| "[]".into()),
+            c.allowed_scopes,
+            c.grant_types,
+            c.token_endpoint_auth_method,
+            c.first_party,
+            Timestamp::now()
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// An enabled client by its `client_id`.
+pub async fn by_client_id(
+    ex: &mut impl Exec,
+    client_id: &str,
+) -> Result<Option<Client>, StoreError> {
+    ex.fetch_optional(
+        crate::Query::assembled(format!(
+            "SELECT {COLUMNS} FROM oidc_clients WHERE client_id = $1 AND disabled_at IS NULL"
+        ))
+        .bind(client_id.to_owned()),
+    )
+    .await
+}
+
+pub async fn list(ex: &mut impl Exec) -> Result<Vec<Client>, StoreError> {
+    ex.fetch_all(crate::Query::assembled(format!(
+        "SELECT {COLUMNS} FROM oidc_clients ORDER BY client_id"
+    )))
+    .await
+}
+
+/// Removes a client and everything it was issued; true if it existed.
+pub async fn delete(ex: &mut impl Exec, client_id: &str) -> Result<bool, StoreError> {
+    ex.execute(q!("DELETE FROM oidc_codes WHERE client_id = $1", client_id))
+        .await?;
+    ex.execute(q!(
+        "DELETE FROM oidc_refresh_tokens WHERE client_id = $1",
+        client_id
+    ))
+    .await?;
+    ex.execute(q!(
+        "DELETE FROM oidc_consents WHERE client_id = $1",
+        client_id
+    ))
+    .await?;
+    let n = ex
+        .execute(q!(
+            "DELETE FROM oidc_clients WHERE client_id = $1",
+            client_id
+        ))
+        .await?;
+    Ok(n > 0)
+}
