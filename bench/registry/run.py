@@ -267,6 +267,10 @@ def main():
             wrk(base, "/api/v1/innovations?limit=20&q=", 3, args.connections, QUERIES)
             res["search" + label] = wrk(base, "/api/v1/innovations?limit=20&q=", args.duration, args.connections, QUERIES)
             res["page" + label] = wrk(base, "/katalog?x=", args.duration, args.connections, [""])
+            # Latency below saturation: 4 connections (wrk has no fixed-rate
+            # mode; fewer connections keep the run from queueing on 2 cores).
+            res["search4" + label] = wrk(base, "/api/v1/innovations?limit=20&q=", args.duration, 4, QUERIES)
+            res["page4" + label] = wrk(base, "/katalog?x=", args.duration, 4, [""])
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
         res["peer"] = peer(corpus_path, args.duration, args.connections)
@@ -279,7 +283,10 @@ def main():
     rows = []
     for label, what in (("", "cache on, as deployed"), ("_cold", "cache off (`search.cache_entries = 0`)")):
         s, p = res["search" + label], res["page" + label]
+        s4, p4 = res["search4" + label], res["page4" + label]
         rows += [
+            f"| Search through the API at 4 connections, {what} | {s4['rps']:,.0f} req/s, p50 {s4['p50']:.2f} ms, p99 {s4['p99']:.2f} ms | ≥ 2,000 req/s, p99 < {TARGETS['search_p99_ms']} ms | {ok(s4['rps'] >= TARGETS['search_rps'] and s4['p99'] < TARGETS['search_p99_ms'] and s4['non2xx'] == 0)} |",
+            f"| Catalogue page at 4 connections, {what} | p50 {p4['p50']:.2f} ms, p99 {p4['p99']:.2f} ms ({p4['rps']:,.0f} req/s) | p99 < {TARGETS['page_p99_ms']} ms | {ok(p4['p99'] < TARGETS['page_p99_ms'] and p4['non2xx'] == 0)} |",
             f"| Search through the API, {what} (1–3 words + two facets, 20 cards, total, seven facet counts) | {s['rps']:,.0f} req/s, p50 {s['p50']:.2f} ms, p99 {s['p99']:.2f} ms | ≥ {TARGETS['search_rps']:,} req/s, p99 < {TARGETS['search_p99_ms']} ms | {ok(s['rps'] >= TARGETS['search_rps'] and s['p99'] < TARGETS['search_p99_ms'] and s['non2xx'] == 0)} |",
             f"| Catalogue page with 20 results and two facets, {what} | p50 {p['p50']:.2f} ms, p99 {p['p99']:.2f} ms ({p['rps']:,.0f} req/s) | p99 < {TARGETS['page_p99_ms']} ms | {ok(p['p99'] < TARGETS['page_p99_ms'] and p['non2xx'] == 0)} |",
         ]
@@ -291,7 +298,7 @@ def main():
         f"- Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
         f"- Command: `python3 bench/registry/run.py --innovations {args.innovations} --duration {args.duration} --connections {args.connections}`",
         f"- Corpus: {args.innovations:,} generated innovations with Indonesian text (names, problems, designs with inflected forms such as pelayanan/melayani/layanan) across the 38 regions, {res['published']:,} published",
-        f"- Load: wrk, 1 thread, {args.connections} connections, {args.duration} s; 20 queries × 6 facet pairs = 60 distinct searches, repeated; peer: pgbench -c {args.connections} -j 2, same duration",
+        f"- Load: wrk, 1 thread, {args.connections} connections (throughput) and 4 connections (latency below saturation), {args.duration} s each; 20 queries × 6 facet pairs = 60 distinct searches, repeated; peer: pgbench -c {args.connections} -j 2, same duration",
         "",
         "| Measure | rumah | target | verdict |", "|---|---|---|---|",
         f"| Bulk import of the corpus (`rumah import innovations`, CSV, validation, versions) | {res['import_s']:.1f} s | < {TARGETS['import_s']} s | {ok(res['import_s'] < TARGETS['import_s'])} |",

@@ -90,3 +90,10 @@ CREATE TABLE oidc_consents (
     granted_at BIGINT NOT NULL,
     PRIMARY KEY (account_id, client_id)
 );
+
+-- Access tokens revoked before they expire (RFC 7009), by `jti`; kept
+-- until the token would have expired anyway.
+CREATE TABLE oidc_revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);

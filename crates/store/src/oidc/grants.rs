@@ -216,3 +216,33 @@ pub async fn save_consent(
     .await?;
     Ok(())
 }
+
+/// Records a revoked access token until it would have expired.
+pub async fn revoke_jti(ex: &mut impl Exec, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    ex.execute(q!(
+        "INSERT INTO oidc_revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+        jti,
+        expires_at
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn is_revoked_jti(ex: &mut impl Exec, jti: &str) -> Result<bool, StoreError> {
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!(
+            "SELECT jti FROM oidc_revoked_tokens WHERE jti = $1",
+            jti
+        ))
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Forgets revocations of tokens that have expired anyway.
+pub async fn purge_revoked_jti(ex: &mut impl Exec, now_s: i64) -> Result<u64, StoreError> {
+    ex.execute(q!(
+        "DELETE FROM oidc_revoked_tokens WHERE expires_at < $1",
+        now_s
+    ))
+    .await
+}

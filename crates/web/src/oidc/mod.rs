@@ -17,6 +17,10 @@ pub struct AccessClaims {
     #[serde(default)]
     pub scope: String,
     pub exp: i64,
+    #[serde(default)]
+    pub iat: i64,
+    #[serde(default)]
+    pub jti: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +53,14 @@ pub async fn verify_access_token(
     v.set_issuer(&[&iss]);
     v.set_audience(&[format!("{iss}/api")]);
     v.leeway = 30;
-    Ok(decode::<AccessClaims>(token, &key, &v)
+    let claims = decode::<AccessClaims>(token, &key, &v)
         .map_err(|_| TokenError::Invalid)?
-        .claims)
+        .claims;
+    if rumah_store::oidc::grants::is_revoked_jti(&mut state.db(), &claims.jti)
+        .await
+        .map_err(keys::KeyError::from)?
+    {
+        return Err(TokenError::Invalid);
+    }
+    Ok(claims)
 }

@@ -49,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/authorize", get(authorize))
         .route("/oidc/token", axum::routing::post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
+        .route("/oidc/introspect", axum::routing::post(introspect))
+        .route("/oidc/revoke", axum::routing::post(revoke))
 }
 
 /// The consent form's target, a browser route (CSRF-checked like every form).
@@ -78,6 +80,10 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "authorization_endpoint": format!("{iss}/oidc/authorize"),
         "token_endpoint": format!("{iss}/oidc/token"),
         "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
+        "introspection_endpoint": format!("{iss}/oidc/introspect"),
+        "revocation_endpoint": format!("{iss}/oidc/revoke"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "jwks_uri": format!("{iss}/oidc/jwks"),
         "scopes_supported": oidc::SCOPES,
         "response_types_supported": ["code"],
@@ -413,6 +419,8 @@ fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 #[derive(Deserialize, Default)]
 struct TokenForm {
+    token: Option<String>,
+    token_type_hint: Option<String>,
     grant_type: Option<String>,
     code: Option<String>,
     redirect_uri: Option<String>,
@@ -914,5 +922,118 @@ async fn userinfo(
     match user_claims(&state, account_id, &scope).await {
         Ok(c) => no_store(Json(serde_json::Value::Object(c)).into_response()),
         Err(_) => unauthorized("invalid_token"),
+    }
+}
+
+/// `POST /oidc/introspect` (RFC 7662), for resource servers that cannot
+/// verify the JWTs themselves. Confidential clients only; anything that is
+/// not a live token of this provider is `{"active": false}`. A refresh
+/// token is described only to the client it was issued to.
+async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    crate::extract::FormData(form): crate::extract::FormData<TokenForm>,
+) -> Response {
+    let client = match authenticate_client(&state, &headers, &form).await {
+        Ok(c) if !c.is_public() => c,
+        Ok(_) => {
+            return token_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "a public client cannot introspect",
+            );
+        }
+        Err(res) => return res,
+    };
+    let inactive = || no_store(Json(json!({ "active": false })).into_response());
+    let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is missing",
+        );
+    };
+    if let Ok(c) = crate::oidc::verify_access_token(&state, token).await {
+        return no_store(
+            Json(json!({
+                "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
+                "sub": c.sub, "exp": c.exp, "iat": c.iat, "iss": issuer(&state), "jti": c.jti,
+            }))
+            .into_response(),
+        );
+    }
+    let now = Timestamp::now().0;
+    match grants::refresh_by_hash(&mut state.db(), &rumah_store::oidc::hash(token)).await {
+        Ok(Some(rt))
+            if rt.client_id == client.client_id
+                && rt.revoked_at.is_none()
+                && rt.rotated_at.is_none()
+                && rt.expires_at > now =>
+        {
+            no_store(
+                Json(json!({
+                    "active": true, "token_type": "refresh_token", "scope": rt.scope,
+                    "client_id": rt.client_id, "sub": rt.account_id.to_string(), "exp": rt.expires_at / 1000,
+                    "iss": issuer(&state),
+                }))
+                .into_response(),
+            )
+        }
+        Ok(_) => inactive(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `POST /oidc/revoke` (RFC 7009). A refresh token takes its whole grant
+/// (the family) with it; an access token is refused from then on by
+/// UserInfo and introspection. Unknown or foreign tokens also answer 200,
+/// as the RFC asks, so the endpoint tells nothing about other tokens.
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    crate::extract::FormData(form): crate::extract::FormData<TokenForm>,
+) -> Response {
+    let client = match authenticate_client(&state, &headers, &form).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is missing",
+        );
+    };
+    if form
+        .token_type_hint
+        .as_deref()
+        .is_some_and(|h| !matches!(h, "access_token" | "refresh_token"))
+    {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_token_type",
+            "unknown token_type_hint",
+        );
+    }
+    let now = Timestamp::now().0;
+    let mut db = state.db();
+    let done = async {
+        if let Some(rt) = grants::refresh_by_hash(&mut db, &rumah_store::oidc::hash(token)).await?
+            && rt.client_id == client.client_id
+        {
+            grants::revoke_family(&mut db, &rt.family, now).await?;
+            return Ok::<(), rumah_store::StoreError>(());
+        }
+        if let Ok(c) = crate::oidc::verify_access_token(&state, token).await
+            && c.client_id == client.client_id
+        {
+            grants::revoke_jti(&mut db, &c.jti, c.exp).await?;
+        }
+        Ok(())
+    }
+    .await;
+    match done {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -348,3 +348,57 @@ app_test!(async fn client_credentials_give_a_service_token(app) {
     let claims = verify(&app, t["access_token"].as_str().unwrap(), "at+jwt", &format!("{}/api", iss.trim_end_matches('/'))).await;
     assert_eq!(claims["sub"], "client:layanan");
 });
+
+app_test!(async fn introspection_and_revocation_follow_the_rfcs(app) {
+    let browser = setup(&app).await;
+    client(&app, "simaster", false, true, "authorization_code refresh_token").await;
+    client(&app, "lain", false, true, "authorization_code").await;
+    client(&app, "ponsel", true, true, "authorization_code").await;
+    let q = callback(&browser.get(app.url(&authorize_url("simaster", ""))).send().await.unwrap());
+    let form = [("grant_type", "authorization_code"), ("code", q["code"].as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+    let t: serde_json::Value = exchange(&app, &form, Some(("simaster", SECRET))).await.json().await.unwrap();
+    let at = t["access_token"].as_str().unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+    let post = |path: &'static str, token: String, who: Option<(&'static str, &'static str)>| {
+        let app = &app;
+        async move {
+            let mut req = app.client().post(app.url(path)).form(&[("token", token.as_str())]);
+            if let Some((id, secret)) = who {
+                req = req.header("authorization", format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))));
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (s, body) = post("/oidc/introspect", at.to_owned(), Some(("simaster", SECRET))).await;
+    assert_eq!(s, 200);
+    assert_eq!(body["active"], true);
+    assert_eq!(body["client_id"], "simaster");
+    // Any confidential client (a resource server) may introspect an access token…
+    assert_eq!(post("/oidc/introspect", at.to_owned(), Some(("lain", SECRET))).await.1["active"], true);
+    // …a refresh token only its own; nonsense is just inactive.
+    assert_eq!(post("/oidc/introspect", rt.to_owned(), Some(("simaster", SECRET))).await.1["active"], true);
+    assert_eq!(post("/oidc/introspect", rt.to_owned(), Some(("lain", SECRET))).await.1["active"], false);
+    assert_eq!(post("/oidc/introspect", "bukan-token".to_owned(), Some(("simaster", SECRET))).await.1["active"], false);
+    assert_eq!(post("/oidc/introspect", at.to_owned(), None).await.0, 401, "introspection needs client authentication");
+    assert_eq!(post("/oidc/introspect", at.to_owned(), Some(("simaster", "salah"))).await.0, 401);
+
+    // Revoking another client's token does nothing (and says 200).
+    assert_eq!(post("/oidc/revoke", at.to_owned(), Some(("lain", SECRET))).await.0, 200);
+    assert_eq!(app.client().get(app.url("/oidc/userinfo")).bearer_auth(at).send().await.unwrap().status(), 200);
+    // The owner revokes the access token: UserInfo and introspection refuse it.
+    assert_eq!(post("/oidc/revoke", at.to_owned(), Some(("simaster", SECRET))).await.0, 200);
+    assert_eq!(app.client().get(app.url("/oidc/userinfo")).bearer_auth(at).send().await.unwrap().status(), 401);
+    assert_eq!(post("/oidc/introspect", at.to_owned(), Some(("simaster", SECRET))).await.1["active"], false);
+    // Revoking the refresh token ends the grant.
+    assert_eq!(post("/oidc/revoke", rt.to_owned(), Some(("simaster", SECRET))).await.0, 200);
+    let res = exchange(&app, &[("grant_type", "refresh_token"), ("refresh_token", rt)], Some(("simaster", SECRET))).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(post("/oidc/revoke", "tidak-dikenal".to_owned(), Some(("simaster", SECRET))).await.0, 200);
+    // A bad hint and a missing token are errors.
+    let res = app.client().post(app.url("/oidc/revoke")).basic_auth("simaster", Some(SECRET)).form(&[("token", "x"), ("token_type_hint", "id_token")]).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "unsupported_token_type");
+    assert_eq!(post("/oidc/revoke", String::new(), Some(("simaster", SECRET))).await.0, 400);
+});
