@@ -181,6 +181,18 @@ pub struct CreateClientArgs {
     #[arg(long)]
     pub client_id: Option<String>,
 
+    /// Exact URI the user may be sent to after signing out at the client's request (repeatable)
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uri: Vec<String>,
+
+    /// Where the client receives back-channel logout tokens (POST)
+    #[arg(long, value_name = "URI")]
+    pub backchannel_logout_uri: Option<String>,
+
+    /// The client needs `sid` in its logout tokens (they always carry it)
+    #[arg(long, requires = "backchannel_logout_uri")]
+    pub backchannel_logout_session_required: bool,
+
     #[command(flatten)]
     pub db: DbArgs,
 }

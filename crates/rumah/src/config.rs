@@ -57,6 +57,10 @@ pub struct Oidc {
     /// share a PostgreSQL database must share this value.
     #[serde(default)]
     pub key_encryption_key: Option<SecretString>,
+    /// How long a back-channel logout token is valid and its delivery
+    /// retried (a duration from 2m to 10m) [default: 5m].
+    #[serde(default)]
+    pub backchannel_logout_window: Option<String>,
 }
 
 /// The search index of published innovations.
@@ -541,6 +545,15 @@ impl Settings {
         web.blob_dir = rumah_web::config::BlobDir::At(self.blob_dir());
         web.blob_s3 = self.blob_s3()?;
         web.oidc_kek = self.oidc_kek()?;
+        if let Some(w) = &self.oidc.backchannel_logout_window {
+            let window = humantime::parse_duration(w).with_context(|| {
+                format!("oidc.backchannel_logout_window {w:?} is not a duration like 5m")
+            })?;
+            if !(Duration::from_secs(120)..=Duration::from_secs(600)).contains(&window) {
+                anyhow::bail!("oidc.backchannel_logout_window must be from 2m to 10m");
+            }
+            web.oidc_logout_window = window;
+        }
         web.upload_max_bytes = self.files.max_bytes;
         Ok(web)
     }

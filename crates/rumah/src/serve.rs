@@ -89,6 +89,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let state = AppState::new(db.clone(), web)
         .await
         .context("cannot prepare the application state")?;
+    // Delivers back-channel logout tokens; every node may run it.
+    let backchannel =
+        rumah_web::oidc::logout::BackChannel::for_state(&state).spawn(Duration::from_secs(2));
     let app = rumah_web::build(state);
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -113,6 +116,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     .await
     .context("the server failed")?;
     sweeper.abort();
+    backchannel.abort();
     tracing::info!("finished in-flight requests; closing the database");
     db.close().await;
     Ok(ExitCode::SUCCESS)

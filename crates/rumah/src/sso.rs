@@ -32,6 +32,23 @@ fn slug(name: &str) -> String {
     out.trim_end_matches('-').chars().take(40).collect()
 }
 
+/// An absolute URI without a fragment, https unless it is the loopback
+/// address.
+fn check_uri(flag: &str, u: &str) -> anyhow::Result<()> {
+    let url = url::Url::parse(u).with_context(|| format!("{flag} {u:?} is not an absolute URL"))?;
+    if url.fragment().is_some() {
+        bail!("{flag} {u:?} must not have a fragment");
+    }
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() == "http" && !loopback {
+        bail!("{flag} {u:?}: plain http is allowed for loopback addresses only");
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{flag} {u:?} must be an http(s) URL");
+    }
+    Ok(())
+}
+
 pub async fn create_client(
     settings: &Settings,
     args: CreateClientArgs,
@@ -58,15 +75,13 @@ pub async fn create_client(
         bail!("--redirect-uri is required for the authorization_code grant");
     }
     for u in &args.redirect_uri {
-        let url = url::Url::parse(u)
-            .with_context(|| format!("--redirect-uri {u:?} is not an absolute URL"))?;
-        if url.fragment().is_some() {
-            bail!("--redirect-uri {u:?} must not have a fragment");
-        }
-        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        if url.scheme() == "http" && !loopback {
-            bail!("--redirect-uri {u:?}: plain http is allowed for loopback addresses only");
-        }
+        check_uri("--redirect-uri", u)?;
+    }
+    for u in &args.post_logout_redirect_uri {
+        check_uri("--post-logout-redirect-uri", u)?;
+    }
+    if let Some(u) = &args.backchannel_logout_uri {
+        check_uri("--backchannel-logout-uri", u)?;
     }
     let scopes = if args.scope.is_empty() {
         Scopes::parse(DEFAULT_SCOPES)
@@ -119,6 +134,14 @@ pub async fn create_client(
         Err(e) if e.is_unique_on("client_id") => bail!("a client {client_id:?} already exists"),
         Err(e) => return Err(e.into()),
     }
+    rumah_store::oidc::logout::set_settings(
+        &mut conn,
+        &client_id,
+        &args.post_logout_redirect_uri,
+        args.backchannel_logout_uri.as_deref(),
+        args.backchannel_logout_session_required,
+    )
+    .await?;
     audit::record(
         &mut conn,
         &Entry {

@@ -38,6 +38,12 @@ pub mod event {
     pub const OIDC_CODE_REPLAYED: &str = "oidc.code_replayed";
     /// A rotated refresh token presented again; its family was revoked.
     pub const OIDC_REFRESH_REUSED: &str = "oidc.refresh_reused";
+    /// A client sent the user to the end-session endpoint and the session ended.
+    pub const OIDC_LOGOUT: &str = "oidc.logout";
+    /// A back-channel logout token reached the client (2xx).
+    pub const OIDC_BACKCHANNEL_DELIVERED: &str = "oidc.backchannel_delivered";
+    /// A back-channel logout token was given up (it would have expired).
+    pub const OIDC_BACKCHANNEL_FAILED: &str = "oidc.backchannel_failed";
 
     pub const ALL: &[&str] = &[
         LOGIN_SUCCEEDED,
@@ -62,6 +68,9 @@ pub mod event {
         OIDC_KEYS_ROTATED,
         OIDC_CODE_REPLAYED,
         OIDC_REFRESH_REUSED,
+        OIDC_LOGOUT,
+        OIDC_BACKCHANNEL_DELIVERED,
+        OIDC_BACKCHANNEL_FAILED,
     ];
 }
 

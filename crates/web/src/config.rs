@@ -65,6 +65,8 @@ pub struct WebConfig {
     pub blob_s3: Option<rumah_store::blobs::S3>,
     /// Encrypts the OpenID Connect signing keys in the database.
     pub oidc_kek: crate::oidc::keys::Kek,
+    /// How long a back-channel logout token is valid, and so retried.
+    pub oidc_logout_window: Duration,
     /// The largest file one upload may carry.
     pub upload_max_bytes: usize,
 }
@@ -156,6 +158,7 @@ impl WebConfig {
             blob_dir: BlobDir::temporary(),
             blob_s3: None,
             oidc_kek: crate::oidc::keys::Kek::new(rumah_store::secret::random_bytes::<32>()),
+            oidc_logout_window: Duration::from_secs(300),
             upload_max_bytes: 10 * 1024 * 1024,
         }
     }

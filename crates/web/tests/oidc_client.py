@@ -5,7 +5,9 @@ a relying party does: discovery, an authorization request with PKCE (S256)
 and a nonce, the user's sign-in in a browser-like session, the code
 exchange with client_secret_basic, ID-token validation against the JWKS
 (issuer, audience, nonce, expiry, at_hash), UserInfo with the access token,
-and a refresh. Prints one JSON object with what it saw; any failed check
+a refresh, and RP-initiated logout (the end-session endpoint from
+discovery, with the ID token as hint, a registered post-logout redirect and
+state; afterwards prompt=none answers login_required). Prints one JSON object with what it saw; any failed check
 raises, so the process exits non-zero.
 """
 
@@ -73,6 +75,25 @@ claims.validate(leeway=30)
 userinfo = client.get(meta["userinfo_endpoint"], timeout=10).json()
 refreshed = client.refresh_token(meta["token_endpoint"], refresh_token=tokens["refresh_token"])
 
+# RP-initiated logout: the user's browser goes to the end-session endpoint.
+logout_state = generate_token(16)
+post_logout = os.environ["POST_LOGOUT_REDIRECT_URI"]
+end_session = meta["end_session_endpoint"]
+r = browser.get(
+    end_session,
+    params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": post_logout, "state": logout_state},
+    allow_redirects=False,
+    timeout=10,
+)
+assert r.status_code == 303, (r.status_code, r.text[:300])
+back = r.headers["location"]
+assert back == post_logout + "?state=" + logout_state, back
+# The session is gone: a silent authorization request needs a sign-in.
+url, _ = client.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, prompt="none")
+r = browser.get(url, allow_redirects=False, timeout=10)
+assert r.status_code == 303, r.status_code
+assert "error=login_required" in r.headers["location"], r.headers["location"]
+
 print(json.dumps({
     "state_returned": state,
     "sub": claims["sub"],
@@ -82,4 +103,7 @@ print(json.dumps({
     "userinfo_email": userinfo.get("email"),
     "refreshed": refreshed["refresh_token"] != tokens["refresh_token"],
     "refreshed_id_token": "id_token" in refreshed,
+    "sid": claims.get("sid"),
+    "end_session_endpoint": end_session,
+    "logged_out": True,
 }))

@@ -123,6 +123,13 @@ pub async fn delete_by_token(
     ex: &mut impl Exec,
     token: &str,
 ) -> Result<Option<AccountId>, StoreError> {
+    // Clients sharing the session get a back-channel logout token.
+    crate::oidc::logout::sessions_ending(
+        ex,
+        crate::oidc::logout::Ending::TokenHash(&token_hash(token)),
+        Timestamp::now().0,
+    )
+    .await?;
     let row: Option<(i64,)> = ex
         .fetch_optional(q!(
             "DELETE FROM sessions WHERE token_hash = $1 RETURNING account_id",
@@ -138,6 +145,15 @@ pub async fn delete_one(
     account: AccountId,
     session_id: i64,
 ) -> Result<bool, StoreError> {
+    crate::oidc::logout::sessions_ending(
+        ex,
+        crate::oidc::logout::Ending::One {
+            account_id: account.0,
+            session_id,
+        },
+        Timestamp::now().0,
+    )
+    .await?;
     Ok(ex
         .execute(q!(
             "DELETE FROM sessions WHERE id = $1 AND account_id = $2",
@@ -151,6 +167,15 @@ pub async fn delete_one(
 /// Ends every session of an account ("sign out of every device", password
 /// change, lock). Returns how many ended.
 pub async fn delete_all(ex: &mut impl Exec, account: AccountId) -> Result<u64, StoreError> {
+    crate::oidc::logout::sessions_ending(
+        ex,
+        crate::oidc::logout::Ending::All {
+            account_id: account.0,
+            keep: None,
+        },
+        Timestamp::now().0,
+    )
+    .await?;
     ex.execute(q!("DELETE FROM sessions WHERE account_id = $1", account.0))
         .await
 }
@@ -161,6 +186,15 @@ pub async fn delete_others(
     account: AccountId,
     keep: i64,
 ) -> Result<u64, StoreError> {
+    crate::oidc::logout::sessions_ending(
+        ex,
+        crate::oidc::logout::Ending::All {
+            account_id: account.0,
+            keep: Some(keep),
+        },
+        Timestamp::now().0,
+    )
+    .await?;
     ex.execute(q!(
         "DELETE FROM sessions WHERE account_id = $1 AND id <> $2",
         account.0,

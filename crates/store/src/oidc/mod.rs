@@ -6,6 +6,7 @@
 pub mod clients;
 pub mod grants;
 pub mod keys;
+pub mod logout;
 
 use sha2::{Digest, Sha256};
 

@@ -3,6 +3,7 @@
 //! `routes::oidc`.
 
 pub mod keys;
+pub mod logout;
 
 use jsonwebtoken::{Validation, decode, decode_header};
 use serde::Deserialize;

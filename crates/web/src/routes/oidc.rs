@@ -51,11 +51,14 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/introspect", axum::routing::post(introspect))
         .route("/oidc/revoke", axum::routing::post(revoke))
+        .merge(crate::oidc::logout::routes())
 }
 
 /// The consent form's target, a browser route (CSRF-checked like every form).
 pub fn browser_routes() -> Router<AppState> {
-    Router::new().route(CONSENT_ACTION, axum::routing::post(consent))
+    Router::new()
+        .route(CONSENT_ACTION, axum::routing::post(consent))
+        .merge(crate::oidc::logout::browser_routes())
 }
 
 pub const CONSENT_ACTION: &str = "/oidc/authorize/izin";
@@ -94,13 +97,16 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash",
-            "name", "preferred_username", "email", "email_verified", "nip", "org", "region", "roles"],
+            "name", "preferred_username", "email", "email_verified", "nip", "org", "region", "roles", "sid"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "authorization_response_iss_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
         "ui_locales_supported": ["id", "en"],
+        "end_session_endpoint": format!("{iss}{}", crate::oidc::logout::END_SESSION_PATH),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     }))
     .into_response()
 }
@@ -837,6 +843,12 @@ async fn issue_tokens(
         }
         if let Some(n) = s.nonce {
             claims.insert("nonce".into(), json!(n));
+        }
+        // The browser session (back-channel logout); records the client in it.
+        if let Some(sid) =
+            crate::oidc::logout::sid_for_tokens(state, family, &client.client_id).await?
+        {
+            claims.insert("sid".into(), json!(sid));
         }
         body["id_token"] = json!(
             signer

@@ -16,6 +16,7 @@ mod innovations;
 mod lifecycle;
 mod oidc;
 mod oidc_client;
+mod oidc_logout;
 mod ops;
 mod pages;
 mod search;
