@@ -181,6 +181,11 @@ pub struct CreateClientArgs {
     #[arg(long)]
     pub client_id: Option<String>,
 
+    /// Its users must have used a second factor (MFA); those who have not
+    /// are asked for a code (step-up) before they come back
+    #[arg(long)]
+    pub require_mfa: bool,
+
     /// Exact URI the user may be sent to after signing out at the client's request (repeatable)
     #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
     pub post_logout_redirect_uri: Vec<String>,

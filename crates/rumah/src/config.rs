@@ -46,6 +46,18 @@ pub struct Settings {
     pub search: Search,
     #[serde(default)]
     pub oidc: Oidc,
+    #[serde(default)]
+    pub auth: Auth,
+}
+
+/// Sign-in policies.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// Role codes (e.g. `administrator`) whose holders must use a second
+    /// factor (MFA); those without one enrol right after their password.
+    #[serde(default)]
+    pub require_mfa_roles: Vec<String>,
 }
 
 /// Satu Akun (OpenID Connect provider).
@@ -316,6 +328,7 @@ impl Settings {
             bail!("invalid configuration: database.max_connections must be at least 1");
         }
         self.skm()?;
+        self.mfa_roles()?;
         self.database_url()?;
         self.public_url()?;
         rumah_web::auth::password::PasswordHasher::new(self.argon2())
@@ -555,6 +568,23 @@ impl Settings {
             web.oidc_logout_window = window;
         }
         web.upload_max_bytes = self.files.max_bytes;
+        web.require_mfa_roles = self.mfa_roles()?;
         Ok(web)
+    }
+
+    /// `auth.require_mfa_roles` as roles; an unknown code is an error.
+    pub fn mfa_roles(&self) -> anyhow::Result<Vec<rumah_domain::authz::Role>> {
+        self.auth
+            .require_mfa_roles
+            .iter()
+            .map(|code| {
+                rumah_domain::authz::Role::from_code(code).with_context(|| {
+                    format!(
+                        "invalid configuration: auth.require_mfa_roles: {code:?} is not a role ({})",
+                        rumah_domain::authz::Role::ALL.map(|r| r.code()).join(", ")
+                    )
+                })
+            })
+            .collect()
     }
 }

@@ -142,12 +142,15 @@ pub async fn create_client(
         args.backchannel_logout_session_required,
     )
     .await?;
+    if args.require_mfa {
+        clients::set_require_mfa(&mut conn, &client_id, true).await?;
+    }
     audit::record(
         &mut conn,
         &Entry {
             event: rumah_store::audit::event::OIDC_CLIENT_CREATED,
             client_id: Some(&client_id),
-            details: Some(serde_json::json!({ "name": name, "public": args.public, "first_party": args.first_party, "via": "cli" })),
+            details: Some(serde_json::json!({ "name": name, "public": args.public, "first_party": args.first_party, "require_mfa": args.require_mfa, "via": "cli" })),
             ..Default::default()
         },
     )

@@ -239,6 +239,10 @@ fn invalid_configuration_stops_start_up_with_a_clear_message_and_no_secrets() {
             "database_url = \"mysql://root:hunter2-secret@db/rumah\"\n",
             "database_url",
         ),
+        (
+            "[auth]\nrequire_mfa_roles = [\"super_admin\"]\n",
+            "auth.require_mfa_roles",
+        ),
     ];
     for (toml, mentions) in cases {
         std::fs::write(dir.path().join("rumah.toml"), toml).unwrap();
@@ -547,6 +551,56 @@ fn oidc_clients_and_keys_are_managed_from_the_command_line() {
     let out = run(rumah(dir.path()).args(["admin", "client", "delete", "ponsel"]));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no client"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_requires_mfa_is_registered_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, extra) in [("Keuangan", Some("--require-mfa")), ("Biasa", None)] {
+        let mut cmd = rumah(dir.path());
+        cmd.args([
+            "admin",
+            "client",
+            "create",
+            "--name",
+            name,
+            "--redirect-uri",
+            "https://x.example/cb",
+        ]);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        let out = run(&mut cmd);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let db = Db::connect(
+        &DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("data/rumah.db").display()
+        ))
+        .unwrap(),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(String, bool)> = rumah_store::Exec::fetch_all(
+        &mut db.clone(),
+        rumah_store::q!("SELECT client_id, require_mfa FROM oidc_clients ORDER BY client_id"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [("biasa".to_owned(), false), ("keuangan".to_owned(), true)]
+    );
+    let (details,): (String,) = rumah_store::Exec::fetch_one(
+        &mut db.clone(),
+        rumah_store::q!("SELECT details FROM audit_log WHERE event = 'oidc.client_created' AND client_id = 'keuangan'"),
+    )
+    .await
+    .unwrap();
+    assert!(details.contains("\"require_mfa\":true"), "{details}");
+    db.close().await;
 }
 
 /// Every row of every table, in a stable order, as text.

@@ -38,6 +38,14 @@ pub mod event {
     pub const OIDC_CODE_REPLAYED: &str = "oidc.code_replayed";
     /// A rotated refresh token presented again; its family was revoked.
     pub const OIDC_REFRESH_REUSED: &str = "oidc.refresh_reused";
+    /// A TOTP authenticator was confirmed (MFA turned on).
+    pub const MFA_ENABLED: &str = "mfa.enabled";
+    pub const MFA_DISABLED: &str = "mfa.disabled";
+    pub const MFA_RECOVERY_REGENERATED: &str = "mfa.recovery_regenerated";
+    /// A wrong, replayed or throttled second-factor code.
+    pub const MFA_FAILED: &str = "mfa.failed";
+    /// A recovery code was used to sign in.
+    pub const MFA_RECOVERY_USED: &str = "mfa.recovery_used";
     /// A client sent the user to the end-session endpoint and the session ended.
     pub const OIDC_LOGOUT: &str = "oidc.logout";
     /// A back-channel logout token reached the client (2xx).
@@ -71,6 +79,11 @@ pub mod event {
         OIDC_LOGOUT,
         OIDC_BACKCHANNEL_DELIVERED,
         OIDC_BACKCHANNEL_FAILED,
+        MFA_ENABLED,
+        MFA_DISABLED,
+        MFA_RECOVERY_REGENERATED,
+        MFA_FAILED,
+        MFA_RECOVERY_USED,
     ];
 }
 

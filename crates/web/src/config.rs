@@ -69,6 +69,9 @@ pub struct WebConfig {
     pub oidc_logout_window: Duration,
     /// The largest file one upload may carry.
     pub upload_max_bytes: usize,
+    /// Holders of these roles must sign in with a second factor (MFA);
+    /// those without one are sent to enrol after their password.
+    pub require_mfa_roles: Vec<rumah_domain::authz::Role>,
 }
 
 /// The directory of the blob store: a configured one (the binary uses
@@ -160,6 +163,7 @@ impl WebConfig {
             oidc_kek: crate::oidc::keys::Kek::new(rumah_store::secret::random_bytes::<32>()),
             oidc_logout_window: Duration::from_secs(300),
             upload_max_bytes: 10 * 1024 * 1024,
+            require_mfa_roles: Vec::new(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Satu Akun storage: accounts and their role grants, browser sessions,
-//! personal access tokens and sign-in throttling.
+//! personal access tokens, sign-in throttling and second factors (MFA).
 
 pub mod accounts;
+pub mod mfa;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

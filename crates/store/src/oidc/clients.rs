@@ -115,3 +115,30 @@ pub async fn delete(ex: &mut impl Exec, client_id: &str) -> Result<bool, StoreEr
         .await?;
     Ok(n > 0)
 }
+
+/// Whether the client's users must have used a second factor (MFA).
+pub async fn requires_mfa(ex: &mut impl Exec, client_id: &str) -> Result<bool, StoreError> {
+    let row: Option<(bool,)> = ex
+        .fetch_optional(q!(
+            "SELECT require_mfa FROM oidc_clients WHERE client_id = $1",
+            client_id
+        ))
+        .await?;
+    Ok(row.is_some_and(|(r,)| r))
+}
+
+/// Sets the client's "require MFA" flag; false if there is no such client.
+pub async fn set_require_mfa(
+    ex: &mut impl Exec,
+    client_id: &str,
+    require: bool,
+) -> Result<bool, StoreError> {
+    Ok(ex
+        .execute(q!(
+            "UPDATE oidc_clients SET require_mfa = $1 WHERE client_id = $2",
+            require,
+            client_id
+        ))
+        .await?
+        > 0)
+}

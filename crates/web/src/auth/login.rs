@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use rumah_domain::identity::{AccountId, LoginId};
 use rumah_domain::time::Timestamp;
 use rumah_store::audit::{self, event};
-use rumah_store::identity::{accounts, sessions, throttle};
+use rumah_store::identity::{accounts, mfa, sessions, throttle};
 
 use crate::auth::password::Verification;
 use crate::error::AppError;
@@ -29,6 +29,12 @@ pub enum LoginOutcome {
     Throttled { retry_after_secs: u64 },
     /// Right password, but the account is locked or awaits approval.
     Inactive { pending: bool },
+    /// Right password; a second factor is due before a session starts
+    /// (`Verify`), or a role requires one the account lacks (`Enrol`).
+    SecondStep {
+        account: AccountId,
+        purpose: mfa::Purpose,
+    },
 }
 
 /// The throttle key of a client address. IPv6 clients are grouped by /64,
@@ -116,6 +122,18 @@ pub async fn attempt(
                 accounts::set_password_hash(&mut db, c.account_id(), &fresh).await?;
             }
             throttle::clear(&mut db, &id_key).await?;
+            if mfa::is_enabled(&mut db, c.account_id()).await? {
+                return Ok(LoginOutcome::SecondStep {
+                    account: c.account_id(),
+                    purpose: mfa::Purpose::Verify,
+                });
+            }
+            if crate::auth::mfa::required_by_role(state, c.account_id()).await? {
+                return Ok(LoginOutcome::SecondStep {
+                    account: c.account_id(),
+                    purpose: mfa::Purpose::Enrol,
+                });
+            }
             let session_token = sessions::create(
                 &mut db,
                 &sessions::NewSession {

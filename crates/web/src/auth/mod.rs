@@ -2,6 +2,7 @@
 //! the extractors that hand handlers an authenticated caller.
 
 pub mod login;
+pub mod mfa;
 pub mod password;
 pub mod session;
 

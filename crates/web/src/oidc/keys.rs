@@ -62,7 +62,9 @@ impl Kek {
         )
     }
 
-    fn seal(&self, kid: &str, plain: &[u8]) -> Result<Vec<u8>, KeyError> {
+    /// Encrypts `plain` bound to `kid` (the associated data): it opens only
+    /// with this key and the same `kid`. Also seals TOTP secrets (`mfa`).
+    pub fn seal(&self, kid: &str, plain: &[u8]) -> Result<Vec<u8>, KeyError> {
         let mut nonce = [0u8; 12];
         SystemRandom::new()
             .fill(&mut nonce)
@@ -80,7 +82,7 @@ impl Kek {
         Ok(out)
     }
 
-    fn open(&self, kid: &str, sealed: &[u8]) -> Result<Vec<u8>, KeyError> {
+    pub fn open(&self, kid: &str, sealed: &[u8]) -> Result<Vec<u8>, KeyError> {
         if sealed.len() < 12 + 16 {
             return Err(KeyError::Decrypt);
         }

@@ -104,6 +104,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
         "ui_locales_supported": ["id", "en"],
+        "acr_values_supported": [crate::auth::mfa::ACR_PWD, crate::auth::mfa::ACR_MFA],
         "end_session_endpoint": format!("{iss}{}", crate::oidc::logout::END_SESSION_PATH),
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
@@ -252,6 +253,30 @@ async fn authorize(
         .into_response());
     }
     let user = user.ok_or_else(|| AppError::internal("a signed-in user is expected here"))?;
+    // A second factor, when the request (`acr_values`) or the client asks
+    // for one and the session has not used it: step up, then come back.
+    let wants_mfa = req
+        .acr_values
+        .iter()
+        .any(|a| a == crate::auth::mfa::ACR_MFA)
+        || clients::requires_mfa(&mut state.db(), &client.client_id).await?;
+    if wants_mfa && !crate::auth::mfa::has_second_factor(&user.info.amr) {
+        if req.prompt.none {
+            return Ok(error_redirect(
+                &state,
+                &redirect,
+                "interaction_required",
+                "a second factor is required",
+                req.state.as_deref(),
+            ));
+        }
+        return Ok(Redirect::to(&format!(
+            "{}?next={}",
+            crate::routes::auth::mfa::STEP_PATH,
+            url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>()
+        ))
+        .into_response());
+    }
     let account = user.account().0;
     // Consent: first-party clients skip it; others need one that covers
     // the scopes (or a fresh one when prompt=consent).
@@ -389,7 +414,7 @@ async fn issue_code(
             code_challenge: req.code_challenge.as_deref(),
             auth_time: user.info.auth_time.0,
             amr: &user.info.amr,
-            acr: None,
+            acr: Some(crate::auth::mfa::acr_for(&user.info.amr)),
             now,
             expires_at: now + CODE_TTL_MS,
         },
@@ -553,6 +578,7 @@ struct Subject<'a> {
     scope: &'a Scopes,
     auth_time: i64,
     amr: &'a str,
+    acr: Option<&'a str>,
     nonce: Option<&'a str>,
 }
 
@@ -617,6 +643,7 @@ async fn code_grant(state: &AppState, client: &Client, form: &TokenForm) -> AppR
         scope: &scope,
         auth_time: grant.auth_time,
         amr: &grant.amr,
+        acr: grant.acr.as_deref(),
         nonce: grant.nonce.as_deref(),
     };
     issue_tokens(
@@ -691,6 +718,7 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         scope: &scope,
         auth_time: rt.auth_time,
         amr: &rt.amr,
+        acr: rt.acr.as_deref(),
         nonce: None,
     };
     issue_tokens(
@@ -844,6 +872,9 @@ async fn issue_tokens(
         if let Some(n) = s.nonce {
             claims.insert("nonce".into(), json!(n));
         }
+        if let Some(acr) = s.acr {
+            claims.insert("acr".into(), json!(acr));
+        }
         // The browser session (back-channel logout); records the client in it.
         if let Some(sid) =
             crate::oidc::logout::sid_for_tokens(state, family, &client.client_id).await?
@@ -872,7 +903,7 @@ async fn issue_tokens(
                 scope: &s.scope.to_string_list(),
                 auth_time: s.auth_time,
                 amr: s.amr,
-                acr: None,
+                acr: s.acr,
                 now: now_ms,
                 expires_at: now_ms + REFRESH_TTL_MS,
             },

@@ -14,6 +14,7 @@ mod iid;
 mod import;
 mod innovations;
 mod lifecycle;
+mod mfa;
 mod oidc;
 mod oidc_client;
 mod oidc_logout;

@@ -1,5 +1,7 @@
-//! The signed-in user's own account: profile, password, sessions, tokens.
+//! The signed-in user's own account: profile, password, second factor
+//! (MFA), sessions, tokens.
 
+pub mod mfa;
 mod password;
 pub use password::password_error_key;
 mod profile;
@@ -18,6 +20,10 @@ pub fn routes() -> Router<AppState> {
             "/akun/kata-sandi",
             get(password::show).post(password::submit),
         )
+        .route(mfa::PAGE, get(mfa::show))
+        .route(mfa::ENABLE, post(mfa::enable))
+        .route(mfa::REGENERATE, post(mfa::regenerate))
+        .route(mfa::DISABLE, post(mfa::disable))
         .route("/akun/sesi", get(sessions::list))
         .route("/akun/sesi/keluar-semua", post(sessions::end_all))
         .route("/akun/sesi/{id}/akhiri", post(sessions::end_one))

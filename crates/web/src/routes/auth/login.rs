@@ -92,6 +92,25 @@ pub async fn submit(
             Redirect::to(&next),
         )
             .into_response()),
+        LoginOutcome::SecondStep { account, purpose } => {
+            let token = rumah_store::identity::mfa::create_pending(
+                &mut state.db(),
+                account,
+                purpose,
+                &next,
+                rumah_domain::time::Timestamp::now(),
+                crate::auth::mfa::PENDING_TTL,
+            )
+            .await?;
+            Ok((
+                [(
+                    axum::http::header::SET_COOKIE,
+                    crate::auth::mfa::set_pending_cookie(&state, &token),
+                )],
+                Redirect::to(crate::routes::auth::mfa::STEP_PATH),
+            )
+                .into_response())
+        }
         LoginOutcome::Invalid => again(StatusCode::UNAUTHORIZED, Msg::new("auth.login.invalid")),
         LoginOutcome::Inactive { pending: true } => {
             again(StatusCode::FORBIDDEN, Msg::new("auth.login.pending"))

@@ -2,6 +2,7 @@
 
 mod login;
 mod logout;
+pub mod mfa;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -12,4 +13,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/masuk", get(login::show).post(login::submit))
         .route("/keluar", post(logout::submit))
+        .route(mfa::STEP_PATH, get(mfa::show).post(mfa::submit))
+        .route(
+            mfa::ENROL_PATH,
+            get(mfa::show_enrol).post(mfa::submit_enrol),
+        )
 }
