@@ -659,3 +659,30 @@ app_test!(async fn oidc_acr_values_and_the_client_flag_ask_for_a_second_factor(a
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp"]));
     assert_eq!(id["acr"], "urn:rumah:acr:mfa");
 });
+
+app_test!(async fn a_signed_out_user_with_mfa_signs_in_with_both_steps_and_returns_to_the_client(app) {
+    setup(&app, &["siti"]).await;
+    client(&app, "simaster", false, true, "authorization_code").await;
+    let first = app.signed_in("siti").await;
+    let (secret, _) = enrol(&app, &first).await;
+
+    let browser = app.client();
+    let res = get(&browser, &app, &authorize_url("simaster", "")).await;
+    assert_eq!(res.status(), 303);
+    let login = location(&res);
+    assert!(login.starts_with("/masuk?"), "{login}");
+    let next: String = url::Url::parse(&app.url(&login)).unwrap().query_pairs().find(|(k, _)| k == "next").unwrap().1.into_owned();
+    let token = app.csrf_token(&browser, &login).await;
+    let res = browser.post(app.url("/masuk")).form(&[("csrf_token", token.as_str()), ("login", "siti"), ("password", PASSWORD), ("next", next.as_str())]).send().await.unwrap();
+    assert_eq!(location(&res), "/masuk/mfa", "the second step, not the client");
+    // Going back to the client before the second step: still signed out.
+    let res = get(&browser, &app, &next).await;
+    assert!(location(&res).starts_with("/masuk?"), "no session yet");
+    let res = second_step(&app, &browser, &fresh(&app, "siti", &secret).await).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), next, "back to the authorization request");
+    let q = callback(&get(&browser, &app, &next).await);
+    let id = id_token(&app, "simaster", &q["code"]).await;
+    assert_eq!(id["amr"], serde_json::json!(["pwd", "otp"]));
+    assert_eq!(id["acr"], "urn:rumah:acr:mfa");
+});
