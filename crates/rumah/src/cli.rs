@@ -198,6 +198,10 @@ pub struct CreateClientArgs {
     #[arg(long, requires = "backchannel_logout_uri")]
     pub backchannel_logout_session_required: bool,
 
+    /// Authenticate with private_key_jwt: a JWKS file of the client's public keys (no secret is made)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["public", "secret_post"])]
+    pub jwks_file: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub db: DbArgs,
 }

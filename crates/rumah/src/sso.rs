@@ -105,7 +105,18 @@ pub async fn create_client(
     {
         bail!("--client-id must be 1 to 64 characters of a-z, 0-9, '-', '_', '.'");
     }
-    let secret = (!args.public).then(|| URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+    let jwks = match &args.jwks_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --jwks-file {}", path.display()))?;
+            rumah_web::oidc::client_auth::check_jwks(&text)
+                .map_err(|e| anyhow::anyhow!("--jwks-file {}: {e}", path.display()))?;
+            Some(text)
+        }
+        None => None,
+    };
+    let secret =
+        (!args.public && jwks.is_none()).then(|| URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
     let secret_hash = secret.as_deref().map(rumah_store::oidc::hash);
     let method = match (args.public, args.secret_post) {
         (true, _) => "none",
@@ -133,6 +144,9 @@ pub async fn create_client(
         Ok(_) => {}
         Err(e) if e.is_unique_on("client_id") => bail!("a client {client_id:?} already exists"),
         Err(e) => return Err(e.into()),
+    }
+    if let Some(j) = &jwks {
+        rumah_store::oidc::assertions::set_jwks(&mut conn, &client_id, Some(j)).await?;
     }
     rumah_store::oidc::logout::set_settings(
         &mut conn,

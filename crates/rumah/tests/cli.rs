@@ -603,6 +603,119 @@ async fn a_client_that_requires_mfa_is_registered_from_the_command_line() {
     db.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_logout_uris_and_keys_are_registered_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // RFC 7517 A.1's public P-256 key; and a set with a private part.
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"1","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}]}"#).unwrap();
+    let private = dir.path().join("private.json");
+    std::fs::write(&private, r#"{"keys":[{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","d":"870MB6gfuTJ4HtUnUvYMyJpr5eUZNP4Bk43bVdj3eAE"}]}"#).unwrap();
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "create",
+        "--name",
+        "Logout",
+        "--redirect-uri",
+        "https://x.example/cb",
+        "--post-logout-redirect-uri",
+        "https://x.example/",
+        "--post-logout-redirect-uri",
+        "https://x.example/bye",
+        "--backchannel-logout-uri",
+        "https://x.example/bc",
+        "--backchannel-logout-session-required",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "create",
+        "--name",
+        "Kunci",
+        "--redirect-uri",
+        "https://x.example/cb",
+        "--jwks-file",
+        jwks.to_str().unwrap(),
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).contains("client_secret"),
+        "no secret with keys"
+    );
+    for (args, says) in [
+        (
+            vec!["--post-logout-redirect-uri", "http://x.example/"],
+            "loopback",
+        ),
+        (
+            vec!["--backchannel-logout-uri", "https://x.example/bc#f"],
+            "fragment",
+        ),
+        (vec!["--jwks-file", private.to_str().unwrap()], "private"),
+        (vec!["--jwks-file", "/tidak/ada.json"], "cannot read"),
+    ] {
+        let mut cmd = rumah(dir.path());
+        cmd.args([
+            "admin",
+            "client",
+            "create",
+            "--name",
+            "Salah",
+            "--redirect-uri",
+            "https://x.example/cb",
+        ])
+        .args(&args);
+        let out = run(&mut cmd);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let db = Db::connect(
+        &DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("data/rumah.db").display()
+        ))
+        .unwrap(),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let logout = rumah_store::oidc::logout::settings(&mut db.clone(), "logout")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        logout.post_logout_redirect_uris(),
+        ["https://x.example/", "https://x.example/bye"]
+    );
+    assert_eq!(
+        logout.backchannel_logout_uri.as_deref(),
+        Some("https://x.example/bc")
+    );
+    assert!(logout.backchannel_logout_session_required);
+    let kunci = rumah_store::oidc::clients::by_client_id(&mut db.clone(), "kunci")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kunci.token_endpoint_auth_method, "private_key_jwt");
+    assert!(!kunci.is_public() && kunci.secret_hash.is_none());
+    assert!(
+        rumah_store::oidc::assertions::jwks(&mut db.clone(), "kunci")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (n,): (i64,) = rumah_store::Exec::fetch_one(
+        &mut db.clone(),
+        rumah_store::q!("SELECT COUNT(*) FROM oidc_clients"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2, "refused ones were not stored");
+    db.close().await;
+}
+
 /// Every row of every table, in a stable order, as text.
 async fn dump(path: &Path) -> Vec<(String, Vec<String>)> {
     let db = Db::connect(

@@ -27,8 +27,9 @@ impl Client {
         serde_json::from_str(&self.redirect_uris).unwrap_or_default()
     }
 
+    /// No secret and no keys: the client proves nothing but its id.
     pub fn is_public(&self) -> bool {
-        self.secret_hash.is_none()
+        self.secret_hash.is_none() && self.token_endpoint_auth_method == "none"
     }
 
     pub fn allows_grant(&self, grant: &str) -> bool {
@@ -49,8 +50,11 @@ pub struct NewClient<'a> {
     pub first_party: bool,
 }
 
+// A client with a JWKS authenticates with `private_key_jwt` (0421).
 const COLUMNS: &str = "id, client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris,
-    allowed_scopes, grant_types, token_endpoint_auth_method, first_party, org_id, created_at, disabled_at";
+    allowed_scopes, grant_types,
+    CASE WHEN jwks IS NOT NULL THEN 'private_key_jwt' ELSE token_endpoint_auth_method END AS token_endpoint_auth_method,
+    first_party, org_id, created_at, disabled_at";
 
 pub async fn create(ex: &mut impl Exec, c: &NewClient<'_>) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex

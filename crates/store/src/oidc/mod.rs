@@ -3,6 +3,7 @@
 //! `0400_oidc.sql`). Codes and tokens are looked up by the SHA-256 of
 //! their value; the values themselves are never stored.
 
+pub mod assertions;
 pub mod clients;
 pub mod grants;
 pub mod keys;

@@ -2,6 +2,7 @@
 //! verification of the access tokens it issues. The endpoints are in
 //! `routes::oidc`.
 
+pub mod client_auth;
 pub mod keys;
 pub mod logout;
 

@@ -85,8 +85,8 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "userinfo_endpoint": format!("{iss}/oidc/userinfo"),
         "introspection_endpoint": format!("{iss}/oidc/introspect"),
         "revocation_endpoint": format!("{iss}/oidc/revoke"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "jwks_uri": format!("{iss}/oidc/jwks"),
         "scopes_supported": oidc::SCOPES,
         "response_types_supported": ["code"],
@@ -94,7 +94,10 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": crate::oidc::client_auth::ALGORITHMS,
+        "introspection_endpoint_auth_signing_alg_values_supported": crate::oidc::client_auth::ALGORITHMS,
+        "revocation_endpoint_auth_signing_alg_values_supported": crate::oidc::client_auth::ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash",
             "name", "preferred_username", "email", "email_verified", "nip", "org", "region", "roles", "sid"],
@@ -460,10 +463,13 @@ struct TokenForm {
     scope: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
 }
 
-/// The client, authenticated by HTTP Basic or by form fields; public
-/// clients by their id alone.
+/// The client, authenticated by HTTP Basic, by form fields or by a
+/// `private_key_jwt` assertion (`oidc::client_auth`); public clients by
+/// their id alone.
 async fn authenticate_client(
     state: &AppState,
     headers: &HeaderMap,
@@ -476,6 +482,22 @@ async fn authenticate_client(
             "client authentication failed",
         )
     };
+    if let Some(assertion) = form.client_assertion.as_deref() {
+        return crate::oidc::client_auth::from_request(
+            state,
+            headers,
+            form.client_id.as_deref(),
+            form.client_assertion_type.as_deref(),
+            assertion,
+            form.client_secret.is_some(),
+        )
+        .await
+        .map_err(|refused| {
+            refused.map_or_else(invalid, |(code, why)| {
+                token_error(StatusCode::BAD_REQUEST, code, why)
+            })
+        });
+    }
     let basic = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -514,7 +536,9 @@ async fn authenticate_client(
         Err(e) => return Err(AppError::from(e).into_response()),
     };
     match (&client.secret_hash, secret) {
-        (None, None) if method == "none" => Ok(client),
+        (None, None) if method == "none" && client.token_endpoint_auth_method == "none" => {
+            Ok(client)
+        }
         (Some(hash), Some(secret)) if client.token_endpoint_auth_method == method => {
             let given = hex::encode(Sha256::digest(secret.as_bytes()));
             if bool::from(given.as_bytes().ct_eq(hash.as_bytes())) {

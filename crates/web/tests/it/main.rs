@@ -18,6 +18,7 @@ mod mfa;
 mod oidc;
 mod oidc_client;
 mod oidc_logout;
+mod oidc_pkjwt;
 mod ops;
 mod pages;
 mod search;
