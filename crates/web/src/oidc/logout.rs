@@ -61,7 +61,7 @@ pub fn browser_routes() -> Router<AppState> {
     Router::new().route(CONFIRM_ACTION, post(confirm))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct EndSessionParams {
     id_token_hint: Option<String>,
     client_id: Option<String>,
@@ -163,8 +163,15 @@ fn done_url(lang: Lang) -> String {
 async fn end_session(
     State(state): State<AppState>,
     ctx: Ctx,
+    method: axum::http::Method,
     FormData(p): FormData<EndSessionParams>,
 ) -> AppResult<Response> {
+    if method == axum::http::Method::POST && ctx.session.is_none() {
+        // A form posted from the client's site carries no session cookie
+        // (SameSite=Lax); the same request as a top-level GET does.
+        let query = serde_urlencoded::to_string(&p).map_err(AppError::internal)?;
+        return Ok(Redirect::to(&format!("{END_SESSION_PATH}?{query}")).into_response());
+    }
     let lang = ui_lang(p.ui_locales.as_deref()).unwrap_or(ctx.lang);
     let hint = match p.id_token_hint.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(verify_hint(&state, t).await.ok_or_else(|| {

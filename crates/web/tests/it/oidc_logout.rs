@@ -272,7 +272,9 @@ logout_test!(async fn a_hint_of_the_signed_in_user_ends_the_session_and_returns_
     assert_eq!(count_where(&app, "SELECT COUNT(*) FROM sessions").await, 0);
     assert_eq!(count_where(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'oidc.logout' AND client_id = 'simaster'").await, 1);
 
-    // The same request by POST, now without a session: straight back.
+    // The same request by POST, now without a session cookie (as a form
+    // posted from the client's site arrives): once more as a GET, which
+    // carries the cookie; with no session there, straight back.
     let res = browser
         .post(app.url("/oidc/logout"))
         .form(&[("id_token_hint", t["id_token"].as_str().unwrap()), ("post_logout_redirect_uri", AFTER), ("state", "lagi")])
@@ -280,7 +282,24 @@ logout_test!(async fn a_hint_of_the_signed_in_user_ends_the_session_and_returns_
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
+    let again = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(again.starts_with("/oidc/logout?id_token_hint="), "{again}");
+    let res = browser.get(app.url(&again)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("{AFTER}?state=lagi"));
+
+    // By POST with the session cookie: ended at once.
+    let browser = app.signed_in("siti").await;
+    let t = tokens(&app, &browser, "simaster").await;
+    let res = browser
+        .post(app.url("/oidc/logout"))
+        .form(&[("id_token_hint", t["id_token"].as_str().unwrap()), ("post_logout_redirect_uri", AFTER), ("state", "pos")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("{AFTER}?state=pos"));
+    assert!(!signed_in_still(&app, &browser).await);
 });
 
 logout_test!(async fn an_expired_hint_is_accepted_but_only_our_signature(app) {
