@@ -21,7 +21,7 @@ use rumah_store::innovations::search_feed::{self, FeedRow};
 use rumah_store::{Db, StoreError};
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -36,7 +36,7 @@ pub use analyzer::{ANALYZER, analyzer};
 
 /// Bump when the schema or the analyzer changes: an index of another
 /// version is wiped and rebuilt on open.
-pub const SCHEMA_VERSION: &str = "rumah-search 1 (id_stem: sastrawi 0.5)";
+pub const SCHEMA_VERSION: &str = "rumah-search 2 (id_stem: sastrawi 0.5)";
 /// Rows changed this long before the last sync began are read again, for clock
 /// skew between nodes and transactions that commit late.
 pub const OVERLAP_MS: i64 = 5_000;
@@ -101,11 +101,7 @@ pub struct Hits {
 struct Fields {
     id: Field,
     name: Field,
-    problem: Field,
-    design: Field,
-    goals: Field,
-    benefits: Field,
-    results: Field,
+    all: Field,
     body: Field,
     region: Field,
     bentuk: Field,
@@ -121,21 +117,21 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    // Term frequencies for BM25; no positions (there are no phrase queries).
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
-    let stored_text = text.clone().set_stored();
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
-        name: b.add_text_field("name", stored_text),
-        problem: b.add_text_field("problem", text.clone()),
-        design: b.add_text_field("design", text.clone()),
-        goals: b.add_text_field("goals", text.clone()),
-        benefits: b.add_text_field("benefits", text.clone()),
-        results: b.add_text_field("results", text),
-        // All the texts, stored only, for snippets.
+        // The name again, on its own, to rank matches in it first.
+        name: b.add_text_field("name", text.clone().set_stored()),
+        // Every text of the innovation, name included: what the words must
+        // match. One field rather than one per text: a query walks one
+        // posting list per word instead of six.
+        all: b.add_text_field("all", text),
+        // The texts other than the name, stored only, for snippets.
         body: b.add_text_field("body", STORED),
         region: b.add_text_field("region", STRING | FAST),
         bentuk: b.add_text_field("bentuk", STRING | FAST),
@@ -366,12 +362,12 @@ impl SearchIndex {
         // Everything changed from here on is read again by the next sync.
         let watermark = search_feed::max_updated_at(&mut conn).await?;
         let mut rows = Vec::new();
-        let mut after = 0;
+        let mut after = None;
         loop {
             let page = search_feed::changed_since(&mut conn, i64::MIN, after, PAGE, true).await?;
             let n = page.len();
             if let Some(last) = page.last() {
-                after = last.id;
+                after = Some((last.updated_at, last.id));
             }
             rows.extend(page);
             if i64::try_from(n).unwrap_or(0) < PAGE {
@@ -389,6 +385,9 @@ impl SearchIndex {
             .collect();
         tokio::task::spawn_blocking(move || -> Result<()> {
             let mut writer = lock(&this.inner.writer);
+            // No merges of their own choosing while the rebuild merges
+            // everything below (a merge policy's merge would race it).
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
             writer.delete_all_documents()?;
             for r in &rows {
                 writer.add_document(this.document(r))?;
@@ -396,6 +395,17 @@ impl SearchIndex {
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&wm.to_string());
             prepared.commit()?;
+            // One segment: a query then sets up one scorer and walks one
+            // term dictionary per word instead of one per segment (a
+            // rebuild of 100,000 innovations leaves about ten).
+            let segments = writer.index().searchable_segment_ids()?;
+            let merged = if segments.len() > 1 {
+                writer.merge(&segments).wait().map(|_| ())
+            } else {
+                Ok(())
+            };
+            writer.set_merge_policy(Box::<tantivy::indexer::LogMergePolicy>::default());
+            merged?;
             this.reload()?;
             Ok(())
         })
@@ -431,12 +441,12 @@ impl SearchIndex {
         let generation = search_feed::generation(&mut conn).await?;
         let since = last_started.unwrap_or(watermark).saturating_sub(OVERLAP_MS);
         let mut rows = Vec::new();
-        let mut after = 0;
+        let mut after = None;
         loop {
             let page = search_feed::changed_since(&mut conn, since, after, PAGE, false).await?;
             let n = page.len();
             if let Some(last) = page.last() {
-                after = last.id;
+                after = Some((last.updated_at, last.id));
             }
             rows.extend(page);
             if i64::try_from(n).unwrap_or(0) < PAGE {
@@ -529,17 +539,14 @@ impl SearchIndex {
         let mut d = TantivyDocument::default();
         d.add_u64(f.id, id_u64(r.id));
         d.add_text(f.name, &r.name);
-        d.add_text(f.problem, &r.problem);
-        d.add_text(f.design, &r.design);
-        d.add_text(f.goals, &r.goals);
-        d.add_text(f.benefits, &r.benefits);
-        d.add_text(f.results, &r.results);
         let body: Vec<&str> = [&r.problem, &r.design, &r.goals, &r.benefits, &r.results]
             .into_iter()
             .map(String::as_str)
             .filter(|s| !s.is_empty())
             .collect();
-        d.add_text(f.body, body.join("\n"));
+        let body = body.join("\n");
+        d.add_text(f.all, format!("{}\n{body}", r.name));
+        d.add_text(f.body, body);
         d.add_text(f.region, &r.region_code);
         d.add_text(f.bentuk, &r.bentuk);
         d.add_text(f.jenis, &r.jenis);
@@ -572,47 +579,95 @@ impl SearchIndex {
         out
     }
 
-    /// The query for the words: every word must match, in some text field
-    /// (all documents when there are none). The facet filters are applied
-    /// by [`facets::FacetCollector`] in the same pass, not by the query.
-    fn build_query(&self, terms: &[(String, bool)]) -> BooleanQuery {
-        let fl = &self.inner.fields;
-        let text_fields = [
-            (fl.name, 3.0),
-            (fl.problem, 1.0),
-            (fl.design, 1.0),
-            (fl.goals, 1.0),
-            (fl.benefits, 1.0),
-            (fl.results, 1.0),
-        ];
-        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-        for (t, fuzzy) in terms {
-            let mut any: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-            for (field, boost) in text_fields {
-                let term = Term::from_field_text(field, t);
-                any.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                        boost,
-                    )),
-                ));
-                if *fuzzy && t.chars().count() >= 3 {
-                    any.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(FuzzyTermQuery::new(term, 1, true)),
-                            0.3 * boost,
-                        )),
-                    ));
+    /// The terms of the index one edit away from `term` (not `term`
+    /// itself), over every segment, for typo tolerance. Streaming the term
+    /// dictionaries with the Levenshtein automaton costs microseconds; the
+    /// query then walks the posting lists of the few neighbours found rather
+    /// than a fuzzy query's whole automaton per field.
+    fn neighbours(&self, searcher: &Searcher, term: &str) -> Result<Vec<String>> {
+        let field = self.inner.fields.all;
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(field, term), 1, true).automaton()?;
+        let mut out: Vec<String> = Vec::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted.terms().search(&automaton).into_stream()?;
+            while stream.advance() {
+                if let Ok(t) = std::str::from_utf8(stream.key())
+                    && t != term
+                    && !out.iter().any(|o| o == t)
+                {
+                    out.push(t.to_owned());
                 }
             }
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        Ok(out)
+    }
+
+    /// The query for the words: every word (or, for a long word, a term
+    /// one edit away, scored lower) must match the texts, and matches in
+    /// the name rank higher (all documents when there are no words). The
+    /// facet filters are applied by [`facets::FacetCollector`] in the same
+    /// pass, not by the query.
+    fn build_query(&self, terms: &[(String, Vec<String>)]) -> BooleanQuery {
+        let fl = &self.inner.fields;
+        let term_query = |field: Field, t: &str| -> Box<dyn tantivy::query::Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+        for (t, near) in terms {
+            let word: Box<dyn tantivy::query::Query> = if near.is_empty() {
+                term_query(fl.all, t)
+            } else {
+                let mut any = vec![(Occur::Should, term_query(fl.all, t))];
+                for n in near {
+                    any.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(term_query(fl.all, n), 0.3)),
+                    ));
+                }
+                Box::new(BooleanQuery::new(any))
+            };
+            clauses.push((Occur::Must, word));
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(term_query(fl.name, t), 2.0)),
+            ));
         }
         if terms.is_empty() {
             clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
         }
         BooleanQuery::new(clauses)
+    }
+
+    /// The facet filters as queries that match and do not score.
+    fn filter_clauses(&self, wanted: &facets::Wanted) -> Vec<Box<dyn tantivy::query::Query>> {
+        let fl = &self.inner.fields;
+        let str_fields = [fl.region, fl.bentuk, fl.jenis, fl.tahapan, fl.urusan];
+        let mut terms: Vec<Term> = Vec::new();
+        for (field, value) in str_fields.into_iter().zip(&wanted.strs) {
+            if let Some(v) = value {
+                terms.push(Term::from_field_text(field, v));
+            }
+        }
+        if let Some(g) = wanted.sdg {
+            terms.push(Term::from_field_u64(fl.sdg, g));
+        }
+        if let Some(y) = wanted.year {
+            terms.push(Term::from_field_u64(fl.year, y));
+        }
+        terms
+            .into_iter()
+            .map(|t| -> Box<dyn tantivy::query::Query> {
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
+                    0.0,
+                ))
+            })
+            .collect()
     }
 
     /// The dense facet arrays of every segment of `searcher`, built for
@@ -652,7 +707,17 @@ impl SearchIndex {
 
     fn search_uncached(&self, searcher: &Searcher, q: &Query) -> Result<Hits> {
         let fl = self.inner.fields;
-        let terms = Self::query_terms(&q.filter.words);
+        let terms = Self::query_terms(&q.filter.words)
+            .into_iter()
+            .map(|(t, fuzzy)| {
+                let near = if fuzzy && t.chars().count() >= 3 {
+                    self.neighbours(searcher, &t)?
+                } else {
+                    Vec::new()
+                };
+                Ok((t, near))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let f = &q.filter;
         let query = self.build_query(&terms);
         let wanted = facets::Wanted {
@@ -706,18 +771,43 @@ impl SearchIndex {
                 }
             })
         };
+        let filters = self.filter_clauses(&wanted);
         let (counts, addrs) = match q.sort {
+            // With filters, two passes: the counts over what matches the
+            // words without scoring it (tantivy then walks the posting
+            // lists block by block), and the page by relevance over what
+            // also passes the filters (the filters join the query, so only
+            // those are scored). A word such as `pelayanan` matches most
+            // of the corpus; two facet filters leave a few percent of it.
+            Sort::Relevance if !terms.is_empty() && !filters.is_empty() => {
+                let (counts, _) = searcher.search(
+                    &query,
+                    &facets::FacetCollector {
+                        wanted: wanted.clone(),
+                        dense: dense.clone(),
+                        inner: tantivy::collector::Count,
+                    },
+                )?;
+                let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> =
+                    vec![(Occur::Must, Box::new(query.clone()))];
+                clauses.extend(filters.into_iter().map(|f| (Occur::Must, f)));
+                let page = searcher.search(&BooleanQuery::new(clauses), &top().order_by_score())?;
+                (counts, page)
+            }
             Sort::Relevance if !terms.is_empty() => run(None)?,
             Sort::Relevance | Sort::Newest => run(Some("published_at"))?,
             Sort::Beneficiaries => run(Some("beneficiaries"))?,
             Sort::Name => run(Some("name_sort"))?,
         };
-        let exact: HashMap<String, f32> = terms.iter().map(|(t, _)| (t.clone(), 1.0)).collect();
-        let fuzzy: Vec<&str> = terms
-            .iter()
-            .filter(|(t, fz)| *fz && t.chars().count() >= 3)
-            .map(|(t, _)| t.as_str())
-            .collect();
+        // Matched terms for the snippets: the words' stems, and their
+        // neighbours lower.
+        let mut marked: std::collections::BTreeMap<String, f32> = std::collections::BTreeMap::new();
+        for (t, near) in &terms {
+            for n in near {
+                marked.entry(n.clone()).or_insert(0.5);
+            }
+            marked.insert(t.clone(), 1.0);
+        }
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -731,7 +821,7 @@ impl SearchIndex {
             let snippet = if terms.is_empty() {
                 String::new()
             } else {
-                snippet(&body, &exact, &fuzzy)
+                snippet(&body, &marked)
             };
             hits.push(Hit {
                 id: i64::try_from(id).unwrap_or(i64::MAX),
@@ -800,45 +890,12 @@ fn id_u64(id: i64) -> u64 {
     u64::try_from(id).unwrap_or(0)
 }
 
-/// Whether two words are at most one edit apart (insert, delete, substitute
-/// or swap two neighbours).
-fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a == b {
-        return true;
-    }
-    let (la, lb) = (a.len(), b.len());
-    if la.abs_diff(lb) > 1 {
-        return false;
-    }
-    let p = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if la == lb {
-        // Substitution, or a swap of neighbours.
-        a[p + 1..] == b[p + 1..]
-            || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
-    } else if la > lb {
-        a[p + 1..] == b[p..]
-    } else {
-        a[p..] == b[p + 1..]
-    }
-}
-
 /// The snippet of `text` around the matches, HTML-escaped, with the
-/// matching words (exact stems, and stems one edit from a long query word)
-/// in `<mark>`.
-fn snippet(text: &str, exact: &HashMap<String, f32>, fuzzy: &[&str]) -> String {
-    let mut terms: std::collections::BTreeMap<String, f32> =
-        exact.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    if !fuzzy.is_empty() {
-        for t in analyzer::terms(text) {
-            if !terms.contains_key(&t) && fuzzy.iter().any(|f| within_one_edit(f, &t)) {
-                terms.insert(t, 0.5);
-            }
-        }
-    }
+/// matched terms (stems of the words, and their neighbours) in `<mark>`.
+fn snippet(text: &str, marked: &std::collections::BTreeMap<String, f32>) -> String {
     // The field is only used by `snippet_from_doc`, which is not called.
-    let mut generator = SnippetGenerator::new(terms, analyzer(), Field::from_field_id(0), 200);
+    let mut generator =
+        SnippetGenerator::new(marked.clone(), analyzer(), Field::from_field_id(0), 200);
     generator.set_max_num_chars(200);
     let mut s = generator.snippet(text);
     s.set_snippet_prefix_postfix("<mark>", "</mark>");

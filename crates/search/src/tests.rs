@@ -163,12 +163,47 @@ async fn facets_exclude_their_own_filter() {
     assert_eq!(hits.facets.bentuk, [("pelayanan_publik".to_owned(), 1)]);
 }
 
-#[test]
-fn one_edit() {
-    assert!(within_one_edit("antri", "antre"));
-    assert!(within_one_edit("puskesmass", "puskesmas"));
-    assert!(within_one_edit("pusekmas", "puskemas"));
-    assert!(!within_one_edit("layan", "lapor"));
+#[tokio::test]
+async fn typos_match_neighbouring_terms_and_are_marked() {
+    for t in backends().await {
+        let now = rumah_domain::time::Timestamp::now().0;
+        let a = insert(
+            &t.db,
+            "Antrean Puskesmas",
+            "Warga menunggu lama di puskemas dan loket.",
+            "terverifikasi",
+            now,
+        )
+        .await;
+        let index = SearchIndex::open_temporary().unwrap();
+        index.rebuild(&t.db).await.unwrap();
+        let searcher = index.inner.reader.searcher();
+        assert_eq!(
+            index.neighbours(&searcher, "puskesmass").unwrap(),
+            ["puskesmas"],
+            "one edit away, not two (puskemas)"
+        );
+        assert!(
+            index.neighbours(&searcher, "antre").unwrap().is_empty(),
+            "the term itself is not its own neighbour"
+        );
+        assert!(index.neighbours(&searcher, "lapor").unwrap().is_empty());
+        // A swap of neighbouring letters is one edit.
+        assert_eq!(
+            index.neighbours(&searcher, "pusekmas").unwrap(),
+            ["puskemas"]
+        );
+        let hits = index.search(&words("pusekmas")).unwrap();
+        assert_eq!(hits.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [a]);
+        assert!(
+            hits.hits[0].snippet.contains("<mark>puskemas</mark>"),
+            "{:?}",
+            hits.hits[0].snippet
+        );
+        // A short word must match exactly.
+        assert!(ids(&index, "lokt").is_empty());
+        assert_eq!(ids(&index, "lokett"), [a], "but a long one need not");
+    }
 }
 
 /// Inserts a published innovation with the given facet values.

@@ -56,13 +56,20 @@ struct Row {
     updated_at: i64,
 }
 
-/// Up to `limit` innovations with `updated_at >= since` and `id > after`,
-/// in id order (call again with the last id until fewer come back). With
-/// `published_only`, only published ones (a full rebuild).
+/// Up to `limit` innovations with `updated_at >= since`, in
+/// `(updated_at, id)` order, after the `after` position (`None`: from the
+/// start; call again with the last row's `(updated_at, id)` until fewer
+/// come back). With `published_only`, only published ones (a full
+/// rebuild).
+///
+/// The order follows the `updated_at` index, so a sync that finds nothing
+/// new reads nothing: ordered by id, SQLite walked the primary key through
+/// every row (100,000 rows with their texts, twice a second) to filter on
+/// `updated_at`.
 pub async fn changed_since(
     ex: &mut impl Exec,
     since: i64,
-    after: i64,
+    after: Option<(i64, i64)>,
     limit: i64,
     published_only: bool,
 ) -> Result<Vec<FeedRow>, StoreError> {
@@ -73,11 +80,28 @@ pub async fn changed_since(
          FROM innovations i JOIN org_nodes o ON o.id = i.org_id
          WHERE i.updated_at >= ",
     );
-    b.bind(since).push(" AND i.id > ").bind(after);
-    if published_only {
-        b.push(" AND i.status = 'terverifikasi'");
+    match after {
+        None => {
+            b.bind(since);
+        }
+        Some((at, id)) => {
+            b.bind(since.max(at))
+                .push(" AND (i.updated_at > ")
+                .bind(at)
+                .push(" OR (i.updated_at = ")
+                .bind(at)
+                .push(" AND i.id > ")
+                .bind(id)
+                .push("))");
+        }
     }
-    b.push(" ORDER BY i.id LIMIT ").bind(limit);
+    if published_only {
+        // `|| ''`: keep SQLite on the `updated_at` index, which gives the
+        // order; through the `status` index it sorted every published row
+        // for each page.
+        b.push(" AND i.status || '' = 'terverifikasi'");
+    }
+    b.push(" ORDER BY i.updated_at, i.id LIMIT ").bind(limit);
     let rows: Vec<Row> = ex.fetch_all(b.build()).await?;
     let mut sdgs = std::collections::HashMap::<i64, Vec<i64>>::new();
     if !rows.is_empty() {
