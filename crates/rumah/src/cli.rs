@@ -69,6 +69,31 @@ pub enum Command {
     /// Bulk imports from spreadsheets
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Evidence files: maintenance of the blob store
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Remove stored blobs that no evidence file refers to and that are
+    /// older than the grace period (safe while the server runs)
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Keep unreferenced blobs younger than this (an upload in flight
+    /// stores its blob before its row)
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub grace: String,
+
+    /// List what would be removed, remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod backup;
 mod cli;
 mod config;
 mod demo;
+mod files;
 mod import;
 mod lock;
 mod serve;
@@ -16,7 +17,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{AdminCommand, Cli, ClientCommand, Command, ImportCommand, LogFormat};
+use crate::cli::{
+    AdminCommand, Cli, ClientCommand, Command, FilesCommand, ImportCommand, LogFormat,
+};
 use crate::config::{Overrides, Settings};
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Restore(a) => Overrides::db(&a.db),
         Command::Reindex(a) => Overrides::db(&a.db),
         Command::Import(ImportCommand::Innovations(a)) => Overrides::db(&a.db),
+        Command::Files(FilesCommand::Sweep(a)) => Overrides::db(&a.db),
     };
     let overrides = Overrides {
         log_format: cli.log_format,
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
             Command::Import(ImportCommand::Innovations(args)) => {
                 import::innovations(&settings, &args).await
             }
+            Command::Files(FilesCommand::Sweep(args)) => files::sweep(&settings, &args).await,
         }
     });
     match result {

@@ -196,6 +196,8 @@ fn every_subcommand_has_help() {
         vec!["restore", "--help"],
         vec!["reindex", "--help"],
         vec!["import", "innovations", "--help"],
+        vec!["files", "--help"],
+        vec!["files", "sweep", "--help"],
     ] {
         let out = run(rumah(dir.path()).args(&args));
         assert!(out.status.success(), "{args:?}");
@@ -1170,4 +1172,58 @@ async fn import_innovations_from_a_spreadsheet_on_the_command_line() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cannot read"));
     db.close().await;
+}
+
+#[tokio::test]
+async fn files_sweep_removes_only_old_unreferenced_blobs() {
+    use rumah_store::blobs::{BlobStore, LocalDir};
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(rumah(dir.path()).arg("migrate")).status.success());
+    let store = LocalDir::new(dir.path().join("data").join("blobs"));
+    let orphan = store
+        .put(b"an upload whose row was never written")
+        .await
+        .unwrap();
+
+    let out = run(rumah(dir.path()).args(["files", "sweep", "--grace", "0s", "--dry-run"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("would remove {orphan}")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        store.get(&orphan).await.unwrap().is_some(),
+        "a dry run removes nothing"
+    );
+
+    let out = run(rumah(dir.path()).args(["files", "sweep"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("removed 0 unreferenced blobs"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        store.get(&orphan).await.unwrap().is_some(),
+        "younger than the grace"
+    );
+
+    let out = run(rumah(dir.path()).args(["files", "sweep", "--grace", "soon"]));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--grace \"soon\" is not a duration"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(store.get(&orphan).await.unwrap().is_some());
+
+    let out = run(rumah(dir.path()).args(["files", "sweep", "--grace", "0s"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("removed 1 unreferenced blobs"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(store.get(&orphan).await.unwrap().is_none());
 }
