@@ -33,6 +33,8 @@ pub mod event {
     pub const IID_RULES_COPIED: &str = "iid_rules.copied";
     pub const OIDC_CLIENT_CREATED: &str = "oidc.client_created";
     pub const OIDC_CLIENT_DELETED: &str = "oidc.client_deleted";
+    /// A client was given a new secret; the old one stopped working.
+    pub const OIDC_CLIENT_SECRET_ROTATED: &str = "oidc.client_secret_rotated";
     pub const OIDC_KEYS_ROTATED: &str = "oidc.keys_rotated";
     /// An authorization code presented a second time.
     pub const OIDC_CODE_REPLAYED: &str = "oidc.code_replayed";
@@ -73,6 +75,7 @@ pub mod event {
         IID_RULES_COPIED,
         OIDC_CLIENT_CREATED,
         OIDC_CLIENT_DELETED,
+        OIDC_CLIENT_SECRET_ROTATED,
         OIDC_KEYS_ROTATED,
         OIDC_CODE_REPLAYED,
         OIDC_REFRESH_REUSED,

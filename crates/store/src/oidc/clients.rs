@@ -146,3 +146,21 @@ pub async fn set_require_mfa(
         .await?
         > 0)
 }
+
+/// Replaces a confidential client's secret hash; false if there is no such
+/// client or it has no secret (public, or authenticating with its keys).
+pub async fn replace_secret(
+    ex: &mut impl Exec,
+    client_id: &str,
+    secret_hash: &str,
+) -> Result<bool, StoreError> {
+    Ok(ex
+        .execute(q!(
+            "UPDATE oidc_clients SET secret_hash = $1
+             WHERE client_id = $2 AND secret_hash IS NOT NULL AND jwks IS NULL",
+            secret_hash,
+            client_id
+        ))
+        .await?
+        > 0)
+}

@@ -5,6 +5,7 @@
 pub mod client_auth;
 pub mod keys;
 pub mod logout;
+pub mod registration;
 
 use jsonwebtoken::{Validation, decode, decode_header};
 use serde::Deserialize;

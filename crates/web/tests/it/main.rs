@@ -3,6 +3,7 @@
 
 mod support;
 
+mod admin_clients;
 mod admin_scope;
 mod api;
 mod auth;

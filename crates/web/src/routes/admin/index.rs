@@ -15,6 +15,7 @@ struct AdminIndex<'a> {
     can_accounts: bool,
     can_orgs: bool,
     can_audit: bool,
+    can_clients: bool,
 }
 
 pub async fn show(user: CurrentUser, ctx: Ctx) -> AppResult<Response> {
@@ -23,6 +24,11 @@ pub async fn show(user: CurrentUser, ctx: Ctx) -> AppResult<Response> {
         user.can(Permission::ManageOrgs),
         user.can(Permission::ViewAudit),
     );
+    // Clients serve the whole province: only its administrators see them.
+    let can_clients = user
+        .principal
+        .scope(Permission::ManageClients)
+        .is_some_and(|s| s.is_province_wide());
     if !(can_accounts || can_orgs || can_audit) {
         return Err(AppError::forbidden());
     }
@@ -38,5 +44,6 @@ pub async fn show(user: CurrentUser, ctx: Ctx) -> AppResult<Response> {
         can_accounts,
         can_orgs,
         can_audit,
+        can_clients,
     })
 }

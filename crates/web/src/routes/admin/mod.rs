@@ -6,6 +6,7 @@ mod account_detail;
 mod account_new;
 mod accounts;
 mod audit;
+mod clients;
 mod index;
 mod orgs;
 
@@ -31,4 +32,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/organisasi", get(orgs::list).post(orgs::create))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/klien", get(clients::list))
+        .route("/admin/klien/baru", get(clients::new).post(clients::create))
+        .route("/admin/klien/{client_id}/rahasia", post(clients::rotate))
+        .route(
+            "/admin/klien/{client_id}/hapus",
+            get(clients::confirm_delete).post(clients::delete),
+        )
 }
