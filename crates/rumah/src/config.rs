@@ -48,6 +48,28 @@ pub struct Settings {
     pub oidc: Oidc,
     #[serde(default)]
     pub auth: Auth,
+    /// Mail server for password-reset links; absent: no mail is sent.
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+}
+
+/// `[smtp]`: where password-reset mail goes out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    /// Default: 25 for `tls = "none"`, 587 for `"starttls"`, 465 for `"tls"`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// The sender, e.g. `Satu Akun <noreply@jatimprov.go.id>`.
+    pub from: String,
+    /// `none`, `starttls` (default) or `tls`.
+    #[serde(default)]
+    pub tls: Option<String>,
 }
 
 /// Sign-in policies.
@@ -58,6 +80,9 @@ pub struct Auth {
     /// factor (MFA); those without one enrol right after their password.
     #[serde(default)]
     pub require_mfa_roles: Vec<String>,
+    /// How long a password-reset link works, e.g. `30m` (the default).
+    #[serde(default)]
+    pub password_reset_ttl: Option<String>,
 }
 
 /// Satu Akun (OpenID Connect provider).
@@ -569,7 +594,47 @@ impl Settings {
         }
         web.upload_max_bytes = self.files.max_bytes;
         web.require_mfa_roles = self.mfa_roles()?;
+        if let Some(t) = &self.auth.password_reset_ttl {
+            let ttl = humantime::parse_duration(t).with_context(|| {
+                format!("auth.password_reset_ttl {t:?} is not a duration like 30m")
+            })?;
+            if !(Duration::from_secs(5 * 60)..=Duration::from_secs(24 * 3600)).contains(&ttl) {
+                anyhow::bail!("auth.password_reset_ttl must be from 5m to 24h");
+            }
+            web.password_reset_ttl = ttl;
+        }
+        web.smtp = self.smtp()?;
         Ok(web)
+    }
+
+    /// `[smtp]` checked: a known `tls` mode and a host.
+    pub fn smtp(&self) -> anyhow::Result<Option<rumah_web::config::SmtpConfig>> {
+        use rumah_web::config::{SmtpConfig, SmtpTls};
+        let Some(s) = &self.smtp else {
+            return Ok(None);
+        };
+        if s.host.trim().is_empty() {
+            bail!("invalid configuration: smtp.host is empty");
+        }
+        let (tls, port) = match s.tls.as_deref().unwrap_or("starttls") {
+            "none" => (SmtpTls::None, 25),
+            "starttls" => (SmtpTls::StartTls, 587),
+            "tls" => (SmtpTls::Tls, 465),
+            other => bail!(
+                "invalid configuration: smtp.tls {other:?} must be \"none\", \"starttls\" or \"tls\""
+            ),
+        };
+        if s.password.is_some() && s.username.is_none() {
+            bail!("invalid configuration: smtp.password without smtp.username");
+        }
+        Ok(Some(SmtpConfig {
+            host: s.host.trim().to_owned(),
+            port: s.port.unwrap_or(port),
+            username: s.username.clone(),
+            password: s.password.clone(),
+            from: s.from.clone(),
+            tls,
+        }))
     }
 
     /// `auth.require_mfa_roles` as roles; an unknown code is an error.

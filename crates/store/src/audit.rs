@@ -54,6 +54,13 @@ pub mod event {
     pub const OIDC_BACKCHANNEL_DELIVERED: &str = "oidc.backchannel_delivered";
     /// A back-channel logout token was given up (it would have expired).
     pub const OIDC_BACKCHANNEL_FAILED: &str = "oidc.backchannel_failed";
+    /// Someone asked for a password-reset link (for a known account or not;
+    /// `details.outcome` says what happened, never shown to the requester).
+    pub const PASSWORD_RESET_REQUESTED: &str = "password.reset_requested";
+    /// A password was set through a reset link; every session ended.
+    pub const PASSWORD_RESET_COMPLETED: &str = "password.reset_completed";
+    /// A reset link was refused (unknown, expired, used) or its mail failed.
+    pub const PASSWORD_RESET_FAILED: &str = "password.reset_failed";
 
     pub const ALL: &[&str] = &[
         LOGIN_SUCCEEDED,
@@ -87,6 +94,9 @@ pub mod event {
         MFA_RECOVERY_REGENERATED,
         MFA_FAILED,
         MFA_RECOVERY_USED,
+        PASSWORD_RESET_REQUESTED,
+        PASSWORD_RESET_COMPLETED,
+        PASSWORD_RESET_FAILED,
     ];
 }
 

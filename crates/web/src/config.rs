@@ -72,6 +72,39 @@ pub struct WebConfig {
     /// Holders of these roles must sign in with a second factor (MFA);
     /// those without one are sent to enrol after their password.
     pub require_mfa_roles: Vec<rumah_domain::authz::Role>,
+    /// The mail server for password-reset links; `None`: no mail is sent
+    /// (the forgot-password form still answers the same, see docs/SSO.md).
+    pub smtp: Option<SmtpConfig>,
+    /// How long a password-reset link works.
+    pub password_reset_ttl: Duration,
+    /// Reset requests per account (or, for unknown names, per identifier
+    /// as typed) before further requests send no mail.
+    pub throttle_reset: ThrottlePolicy,
+    /// Reset requests per client address before it gets 429.
+    pub throttle_reset_address: ThrottlePolicy,
+}
+
+/// How the connection to the mail server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or in a private network only).
+    None,
+    /// Plain connection upgraded with STARTTLS (required, not opportunistic).
+    StartTls,
+    /// TLS from the first byte (implicit TLS, usually port 465).
+    Tls,
+}
+
+/// An SMTP server to send mail through.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The `From` address, e.g. `Satu Akun <noreply@jatimprov.go.id>`.
+    pub from: String,
+    pub tls: SmtpTls,
 }
 
 /// The directory of the blob store: a configured one (the binary uses
@@ -164,6 +197,20 @@ impl WebConfig {
             oidc_logout_window: Duration::from_secs(300),
             upload_max_bytes: 10 * 1024 * 1024,
             require_mfa_roles: Vec::new(),
+            smtp: None,
+            password_reset_ttl: Duration::from_secs(30 * 60),
+            throttle_reset: ThrottlePolicy {
+                threshold: 3,
+                window: Duration::from_secs(3600),
+                base_lock: Duration::from_secs(15 * 60),
+                max_lock: Duration::from_secs(3600),
+            },
+            throttle_reset_address: ThrottlePolicy {
+                threshold: 30,
+                window: Duration::from_secs(3600),
+                base_lock: Duration::from_secs(15 * 60),
+                max_lock: Duration::from_secs(3600),
+            },
         }
     }
 

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod i18n;
 pub mod imports;
 pub mod linger;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod oidc;

@@ -35,6 +35,8 @@ struct Inner {
     skm_rate_key: Vec<u8>,
     skm_ingest: Ingest,
     hasher: PasswordHasher,
+    /// Password-reset mail (queued, sent in the background).
+    mailer: crate::mail::Mailer,
     metrics: Metrics,
     regions_json: Bytes,
     /// Region and urusan names by code: reference data that only a
@@ -57,6 +59,8 @@ pub enum StateError {
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 impl AppState {
@@ -86,6 +90,7 @@ impl AppState {
             &crate::routes::api::regions::RegionList::from(regions),
         )?);
         let hasher = PasswordHasher::new(config.argon2)?;
+        let mailer = crate::mail::Mailer::start(config.smtp.as_ref(), db.clone())?;
         // The search index is this node's derived copy: opened (or created)
         // here, filled by the first sync (in the background, or by the first search), then kept up to date from the
         // database by a background task.
@@ -104,6 +109,7 @@ impl AppState {
                 skm_rate_key,
                 skm_ingest,
                 hasher,
+                mailer,
                 metrics: Metrics::new(),
                 regions_json,
                 region_names,
@@ -146,6 +152,10 @@ impl AppState {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
+    }
+
+    pub fn mailer(&self) -> &crate::mail::Mailer {
+        &self.inner.mailer
     }
 
     pub fn metrics(&self) -> &Metrics {

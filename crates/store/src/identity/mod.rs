@@ -1,8 +1,10 @@
 //! Satu Akun storage: accounts and their role grants, browser sessions,
-//! personal access tokens, sign-in throttling and second factors (MFA).
+//! personal access tokens, sign-in throttling, second factors (MFA) and
+//! password-reset links.
 
 pub mod accounts;
 pub mod mfa;
+pub mod reset;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -22,6 +22,7 @@ mod oidc_logout;
 mod oidc_pkjwt;
 mod ops;
 mod pages;
+mod password_reset;
 mod search;
 mod skm;
 mod skm_docs;

@@ -3,6 +3,7 @@
 mod login;
 mod logout;
 pub mod mfa;
+pub mod reset;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -17,5 +18,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             mfa::ENROL_PATH,
             get(mfa::show_enrol).post(mfa::submit_enrol),
+        )
+        .route(
+            reset::REQUEST_PATH,
+            get(reset::show_request).post(reset::submit_request),
+        )
+        .route(
+            reset::RESET_PATH,
+            get(reset::show_reset).post(reset::submit_reset),
         )
 }
