@@ -76,6 +76,24 @@ impl AppError {
         }
     }
 
+    /// 401 for a bearer token that is not (or no longer) valid.
+    pub fn invalid_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            Msg::new("error.unauthorized"),
+        )
+    }
+
+    /// 403 for a valid bearer token that does not carry the `api` scope.
+    pub fn insufficient_scope() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            Msg::new("error.forbidden"),
+        )
+    }
+
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -217,6 +235,18 @@ impl IntoResponse for AppError {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        // The bearer-token errors carry their challenge (RFC 6750 §3).
+        let challenge = match self.code {
+            "invalid_token" => Some(r#"Bearer error="invalid_token""#),
+            "insufficient_scope" => Some(r#"Bearer error="insufficient_scope", scope="api""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         res.extensions_mut().insert(ErrorInfo {
             code: self.code,

@@ -3,7 +3,9 @@
 //! Pages use [`CurrentUser`] (cookie session; anonymous callers are sent to
 //! the login page). The API uses [`ApiCaller`]: a bearer token when the
 //! request carries one (and then only the token counts), otherwise the
-//! cookie session (whose unsafe requests passed the CSRF check).
+//! cookie session (whose unsafe requests passed the CSRF check). A bearer
+//! token is either a personal access token (`rumah_pat_…`) or a Satu Akun
+//! access token (`at+jwt`) with the `api` scope.
 
 use std::sync::Arc;
 
@@ -178,6 +180,8 @@ impl FromRequestParts<AppState> for MaybeUser {
 pub enum Via {
     Session,
     PersonalAccessToken(i64),
+    /// A Satu Akun (OpenID Connect) access token with the `api` scope.
+    OidcAccessToken,
 }
 
 /// An authenticated API caller.
@@ -220,6 +224,9 @@ impl FromRequestParts<AppState> for ApiCaller {
     ) -> Result<Self, Self::Rejection> {
         if let Some(presented) = bearer(parts) {
             let token = presented.map_err(|()| AppError::unauthorized())?;
+            if !token.starts_with(tokens::PREFIX) {
+                return oidc_caller(state, &token).await;
+            }
             let mut db = state.db();
             let now = Timestamp::now();
             let owner = tokens::authenticate(&mut db, &token, now)
@@ -253,6 +260,44 @@ impl FromRequestParts<AppState> for ApiCaller {
             None => Err(AppError::unauthorized()),
         }
     }
+}
+
+/// The caller behind a Satu Akun access token. The token must verify
+/// (signature, issuer, `aud` = the API, expiry, not revoked), act for an
+/// account that is still active, and carry the `api` scope; it then has the
+/// account's roles with every API scope, like the account's own session.
+/// A client-credentials token (`sub` = `client:…`) acts for no account and
+/// is refused wherever a caller is needed (the public endpoints take no
+/// token at all).
+async fn oidc_caller(state: &AppState, token: &str) -> Result<ApiCaller, AppError> {
+    let claims = match crate::oidc::verify_access_token(state, token).await {
+        Ok(c) => c,
+        Err(crate::oidc::TokenError::Invalid) => return Err(AppError::invalid_token()),
+        Err(crate::oidc::TokenError::Keys(e)) => return Err(AppError::internal(e)),
+    };
+    if claims.sub.starts_with("client:") {
+        return Err(AppError::insufficient_scope());
+    }
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid_token())?;
+    let mut db = state.db();
+    let account = accounts::get(&mut db, AccountId(id))
+        .await?
+        .filter(|a| a.status == rumah_domain::identity::AccountStatus::Active)
+        .ok_or_else(AppError::invalid_token)?;
+    if !rumah_domain::oidc::Scopes::parse(&claims.scope).contains("api") {
+        return Err(AppError::insufficient_scope());
+    }
+    let principal = accounts::principal(&mut db, account.id, account.kind)
+        .await?
+        .with_token_scopes(rumah_domain::authz::ApiScope::ALL.to_vec());
+    Ok(ApiCaller {
+        principal,
+        username: account.username,
+        via: Via::OidcAccessToken,
+    })
 }
 
 /// Response headers that start a session after sign-in.

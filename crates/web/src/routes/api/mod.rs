@@ -29,7 +29,8 @@ use crate::state::AppState;
         title = "Rumah Inovasi API",
         version = "1",
         description = "JSON API of Rumah Inovasi, the public-service innovation platform of Provinsi Jawa Timur. \
-            Authenticate with `Authorization: Bearer <personal access token>` or, from the web UI, with the session \
+            Authenticate with `Authorization: Bearer <personal access token>`, \
+            `Authorization: Bearer <Satu Akun access token with the api scope>` or, from the web UI, with the session \
             cookie plus the `X-CSRF-Token` header on unsafe methods. Errors use one envelope: \
             `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`; messages follow `Accept-Language` (id, en)."
     ),
