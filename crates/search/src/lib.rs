@@ -21,7 +21,7 @@ use rumah_store::innovations::search_feed::{self, FeedRow};
 use rumah_store::{Db, StoreError};
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -204,7 +204,7 @@ struct Inner {
     /// One sync or rebuild at a time.
     sync_lock: tokio::sync::Mutex<()>,
     state: Mutex<State>,
-    /// Dense facet arrays per segment (see [`facets::Dense`]).
+    /// Facet bit sets per segment (see [`facets::Dense`]).
     dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
     cache: Mutex<GenerationCache<Hits>>,
     dir: PathBuf,
@@ -331,7 +331,7 @@ impl SearchIndex {
         self.inner.reader.searcher().generation().generation_id()
     }
 
-    /// Reloads the reader after a commit and builds the dense facet arrays
+    /// Reloads the reader after a commit and builds the facet bit sets
     /// of new segments, so the first search after a change does not pay
     /// for them.
     fn reload(&self) -> Result<()> {
@@ -607,9 +607,11 @@ impl SearchIndex {
     /// The query for the words: every word (or, for a long word, a term
     /// one edit away, scored lower) must match the texts, and matches in
     /// the name rank higher (all documents when there are no words). The
-    /// facet filters are applied by [`facets::FacetCollector`] in the same
-    /// pass, not by the query.
-    fn build_query(&self, terms: &[(String, Vec<String>)]) -> BooleanQuery {
+    /// facets are counted from its matches ([`facets::MatchCollector`]);
+    /// the filters join it only for the page. Without `ranked`, the name
+    /// clauses, which only change scores, are left out (a pass that only
+    /// marks matches).
+    fn build_query(&self, terms: &[(String, Vec<String>)], ranked: bool) -> BooleanQuery {
         let fl = &self.inner.fields;
         let term_query = |field: Field, t: &str| -> Box<dyn tantivy::query::Query> {
             Box::new(TermQuery::new(
@@ -632,6 +634,9 @@ impl SearchIndex {
                 Box::new(BooleanQuery::new(any))
             };
             clauses.push((Occur::Must, word));
+            if !ranked {
+                continue;
+            }
             clauses.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(term_query(fl.name, t), 2.0)),
@@ -643,34 +648,7 @@ impl SearchIndex {
         BooleanQuery::new(clauses)
     }
 
-    /// The facet filters as queries that match and do not score.
-    fn filter_clauses(&self, wanted: &facets::Wanted) -> Vec<Box<dyn tantivy::query::Query>> {
-        let fl = &self.inner.fields;
-        let str_fields = [fl.region, fl.bentuk, fl.jenis, fl.tahapan, fl.urusan];
-        let mut terms: Vec<Term> = Vec::new();
-        for (field, value) in str_fields.into_iter().zip(&wanted.strs) {
-            if let Some(v) = value {
-                terms.push(Term::from_field_text(field, v));
-            }
-        }
-        if let Some(g) = wanted.sdg {
-            terms.push(Term::from_field_u64(fl.sdg, g));
-        }
-        if let Some(y) = wanted.year {
-            terms.push(Term::from_field_u64(fl.year, y));
-        }
-        terms
-            .into_iter()
-            .map(|t| -> Box<dyn tantivy::query::Query> {
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
-                    0.0,
-                ))
-            })
-            .collect()
-    }
-
-    /// The dense facet arrays of every segment of `searcher`, built for
+    /// The facet bit sets of every segment of `searcher`, built for
     /// the segments that do not have them yet; arrays of segments that
     /// have been merged away are dropped.
     fn dense_for(&self, searcher: &Searcher) -> Result<HashMap<SegmentId, Arc<facets::Dense>>> {
@@ -719,7 +697,7 @@ impl SearchIndex {
             })
             .collect::<Result<Vec<_>>>()?;
         let f = &q.filter;
-        let query = self.build_query(&terms);
+        let query = self.build_query(&terms, true);
         let wanted = facets::Wanted {
             strs: [
                 f.region.clone().filter(|r| r != "35"),
@@ -733,71 +711,76 @@ impl SearchIndex {
         };
         let dense = self.dense_for(searcher)?;
         let top = || TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
-        // One pass: facet counts and the total over what matches the words,
-        // the page over what also passes the filters.
-        let run = |sort_key: Option<&str>| -> Result<(facets::Counts, Vec<(f32, DocAddress)>)> {
-            let wanted = wanted.clone();
-            let dense = dense.clone();
-            Ok(match sort_key {
-                None => searcher.search(
-                    &query,
-                    &facets::FacetCollector {
-                        wanted,
-                        dense,
-                        inner: top().order_by_score(),
-                    },
-                )?,
-                Some("name_sort") => {
-                    let (c, page) = searcher.search(
-                        &query,
-                        &facets::FacetCollector {
-                            wanted,
-                            dense,
-                            inner: top().order_by_string_fast_field("name_sort", Order::Asc),
-                        },
-                    )?;
-                    (c, page.into_iter().map(|(_, a)| (0.0, a)).collect())
-                }
-                Some(field) => {
-                    let (c, page) = searcher.search(
-                        &query,
-                        &facets::FacetCollector {
-                            wanted,
-                            dense,
-                            inner: top().order_by_fast_field::<i64>(field, Order::Desc),
-                        },
-                    )?;
-                    (c, page.into_iter().map(|(_, a)| (0.0, a)).collect())
-                }
+        // The page: by relevance with words, otherwise by a fast field.
+        // With `count`, the facets are counted in the same pass.
+        let page = |query: &dyn tantivy::query::Query,
+                    count: bool|
+         -> Result<(Option<facets::Counts>, Page)> {
+            macro_rules! run {
+                ($top:expr, $unscore:expr) => {
+                    if count {
+                        let collector = facets::MatchCollector {
+                            wanted: wanted.clone(),
+                            dense: dense.clone(),
+                            inner: $top,
+                        };
+                        let (c, _, p) = searcher.search(query, &collector)?;
+                        (Some(c), $unscore(p))
+                    } else {
+                        (None, $unscore(searcher.search(query, &$top)?))
+                    }
+                };
+            }
+            fn scored(p: Vec<(f32, DocAddress)>) -> Vec<(f32, DocAddress)> {
+                p
+            }
+            fn unscored<T>(p: Vec<(T, DocAddress)>) -> Vec<(f32, DocAddress)> {
+                p.into_iter().map(|(_, a)| (0.0, a)).collect()
+            }
+            Ok(match q.sort {
+                Sort::Relevance if !terms.is_empty() => run!(top().order_by_score(), scored),
+                Sort::Relevance | Sort::Newest => run!(
+                    top().order_by_fast_field::<i64>("published_at", Order::Desc),
+                    unscored
+                ),
+                Sort::Beneficiaries => run!(
+                    top().order_by_fast_field::<i64>("beneficiaries", Order::Desc),
+                    unscored
+                ),
+                Sort::Name => run!(
+                    top().order_by_string_fast_field("name_sort", Order::Asc),
+                    unscored
+                ),
             })
         };
-        let filters = self.filter_clauses(&wanted);
-        let (counts, addrs) = match q.sort {
-            // With filters, two passes: the counts over what matches the
-            // words without scoring it (tantivy then walks the posting
-            // lists block by block), and the page by relevance over what
-            // also passes the filters (the filters join the query, so only
-            // those are scored). A word such as `pelayanan` matches most
-            // of the corpus; two facet filters leave a few percent of it.
-            Sort::Relevance if !terms.is_empty() && !filters.is_empty() => {
-                let (counts, _) = searcher.search(
-                    &query,
-                    &facets::FacetCollector {
-                        wanted: wanted.clone(),
-                        dense: dense.clone(),
-                        inner: tantivy::collector::Count,
-                    },
-                )?;
-                let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> =
-                    vec![(Occur::Must, Box::new(query.clone()))];
-                clauses.extend(filters.into_iter().map(|f| (Occur::Must, f)));
-                let page = searcher.search(&BooleanQuery::new(clauses), &top().order_by_score())?;
-                (counts, page)
-            }
-            Sort::Relevance if !terms.is_empty() => run(None)?,
-            Sort::Relevance | Sort::Newest => run(Some("published_at"))?,
-            Sort::Beneficiaries => run(Some("beneficiaries"))?,
-            Sort::Name => run(Some("name_sort"))?,
+        let filtered = wanted.strs.iter().any(Option::is_some)
+            || wanted.sdg.is_some()
+            || wanted.year.is_some();
+        let (counts, addrs) = if !filtered {
+            // One pass: every match is counted and goes to the page.
+            let (counts, page) = page(&query, true)?;
+            (counts.unwrap_or_default(), page)
+        } else {
+            // Two passes: the matches of the words, unscored (tantivy then
+            // decodes the posting lists block by block), for the counts
+            // and the set of matches that pass the filters; then the page
+            // over the words joined with that set, which leads the
+            // intersection, so only those documents are looked up and
+            // scored or sorted. A word such as `pelayanan` matches most of
+            // the corpus; two filters leave a few percent of it.
+            let collector = facets::MatchCollector {
+                wanted: wanted.clone(),
+                dense: dense.clone(),
+                inner: tantivy::collector::Count,
+            };
+            let (counts, passing, _) =
+                searcher.search(&self.build_query(&terms, false), &collector)?;
+            let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = vec![
+                (Occur::Must, Box::new(query.clone())),
+                (Occur::Must, Box::new(facets::Given(Arc::new(passing)))),
+            ];
+            let (_, page) = page(&BooleanQuery::new(clauses), false)?;
+            (counts, page)
         };
         // Matched terms for the snippets: the words' stems, and their
         // neighbours lower.
@@ -885,6 +868,9 @@ impl<V: Clone> GenerationCache<V> {
         self.map.insert(key, value);
     }
 }
+
+/// A page of hits: score (0 when sorted otherwise) and address.
+type Page = Vec<(f32, DocAddress)>;
 
 fn id_u64(id: i64) -> u64 {
     u64::try_from(id).unwrap_or(0)
