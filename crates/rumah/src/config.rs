@@ -354,6 +354,8 @@ impl Settings {
         }
         self.skm()?;
         self.mfa_roles()?;
+        self.password_reset_ttl()?;
+        self.smtp()?;
         self.database_url()?;
         self.public_url()?;
         rumah_web::auth::password::PasswordHasher::new(self.argon2())
@@ -594,17 +596,27 @@ impl Settings {
         }
         web.upload_max_bytes = self.files.max_bytes;
         web.require_mfa_roles = self.mfa_roles()?;
-        if let Some(t) = &self.auth.password_reset_ttl {
-            let ttl = humantime::parse_duration(t).with_context(|| {
-                format!("auth.password_reset_ttl {t:?} is not a duration like 30m")
-            })?;
-            if !(Duration::from_secs(5 * 60)..=Duration::from_secs(24 * 3600)).contains(&ttl) {
-                anyhow::bail!("auth.password_reset_ttl must be from 5m to 24h");
-            }
+        if let Some(ttl) = self.password_reset_ttl()? {
             web.password_reset_ttl = ttl;
         }
         web.smtp = self.smtp()?;
         Ok(web)
+    }
+
+    /// `auth.password_reset_ttl`, from 5 minutes to a day.
+    pub fn password_reset_ttl(&self) -> anyhow::Result<Option<Duration>> {
+        let Some(t) = &self.auth.password_reset_ttl else {
+            return Ok(None);
+        };
+        let ttl = humantime::parse_duration(t).with_context(|| {
+            format!(
+                "invalid configuration: auth.password_reset_ttl {t:?} is not a duration like 30m"
+            )
+        })?;
+        if !(Duration::from_secs(5 * 60)..=Duration::from_secs(24 * 3600)).contains(&ttl) {
+            bail!("invalid configuration: auth.password_reset_ttl must be from 5m to 24h");
+        }
+        Ok(Some(ttl))
     }
 
     /// `[smtp]` checked: a known `tls` mode and a host.
@@ -626,6 +638,12 @@ impl Settings {
         };
         if s.password.is_some() && s.username.is_none() {
             bail!("invalid configuration: smtp.password without smtp.username");
+        }
+        if !rumah_web::mail::is_mailbox(&s.from) {
+            bail!(
+                "invalid configuration: smtp.from {:?} is not a mailbox like \"Satu Akun <noreply@example.go.id>\"",
+                s.from
+            );
         }
         Ok(Some(SmtpConfig {
             host: s.host.trim().to_owned(),

@@ -245,6 +245,18 @@ fn invalid_configuration_stops_start_up_with_a_clear_message_and_no_secrets() {
             "[auth]\nrequire_mfa_roles = [\"super_admin\"]\n",
             "auth.require_mfa_roles",
         ),
+        (
+            "[auth]\npassword_reset_ttl = \"1m\"\n",
+            "auth.password_reset_ttl",
+        ),
+        (
+            "[smtp]\nhost = \"smtp.test\"\nfrom = \"a@b.test\"\nusername = \"u\"\npassword = \"hunter2-secret\"\ntls = \"ssl\"\n",
+            "smtp.tls",
+        ),
+        (
+            "[smtp]\nhost = \"smtp.test\"\nfrom = \"bukan alamat\"\n",
+            "smtp.from",
+        ),
     ];
     for (toml, mentions) in cases {
         std::fs::write(dir.path().join("rumah.toml"), toml).unwrap();

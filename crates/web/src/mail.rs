@@ -104,6 +104,11 @@ fn transport(c: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailE
     Ok(b.build())
 }
 
+/// Whether `s` is a mailbox (`name <addr>` or `addr`), as `smtp.from` must be.
+pub fn is_mailbox(s: &str) -> bool {
+    s.parse::<Mailbox>().is_ok()
+}
+
 impl Mailer {
     /// No mail server: every message is `NotQueued::NoServer`.
     pub fn disabled() -> Self {

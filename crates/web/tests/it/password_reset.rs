@@ -282,6 +282,11 @@ app_test!(async fn a_mailed_link_sets_a_new_password_once_and_ends_every_session
     let mismatch = reset(&client, &link, NEW_PASSWORD, "lain", "id").await;
     assert!(mismatch.text().await.unwrap().contains("tidak sama"));
     assert_eq!(app.login(&app.client(), "siti", PASSWORD).await.status(), 303, "unchanged so far");
+    // Locked out by wrong passwords; the reset lifts that.
+    for _ in 0..5 {
+        assert_eq!(app.login(&app.client(), "siti", "salah-salah-salah").await.status(), 401);
+    }
+    assert_eq!(app.login(&app.client(), "siti", PASSWORD).await.status(), 429);
 
     // The reset: the old password fails, the new works, other sessions end.
     let done = reset(&client, &link, NEW_PASSWORD, NEW_PASSWORD, "id").await;
@@ -391,4 +396,42 @@ app_test!(async fn without_a_mail_server_the_answer_is_the_same_and_audited(app)
     assert_eq!(count_events(&app, "password.reset_requested", "no_email").await, 1);
     // An empty form is a 422, not the generic answer.
     assert_eq!(request(&app, &client, " ").await.status(), 422);
+});
+
+app_test!(async fn an_unreachable_mail_server_changes_nothing_for_the_user_and_is_audited(unused) {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(app) = TestApp::spawn_with(unused.backend, move |c| {
+        c.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            from: "noreply@rumah.test".into(),
+            tls: SmtpTls::None,
+        });
+    })
+    .await
+    else {
+        return;
+    };
+    drop(unused);
+    app.account("siti", None, &[]).await;
+    set_email(&app, "siti", "siti@dinkes.test").await;
+    let client = app.client();
+    let res = request(&app, &client, "siti").await;
+    assert_eq!(res.status(), 200);
+    assert!(text_of(&res.text().await.unwrap(), "#reset-sent").is_some());
+    assert_eq!(count_events(&app, "password.reset_requested", "queued").await, 1);
+    // The background sender gives up and says so in the audit log.
+    let mut failed = 0;
+    for _ in 0..600 {
+        failed = count_events(&app, "password.reset_failed", "mail_failed").await;
+        if failed > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(failed, 1, "the failed delivery is audited");
+    assert_eq!(app.login(&app.client(), "siti", PASSWORD).await.status(), 303, "nothing changed");
 });

@@ -413,6 +413,19 @@ pub async fn submit_reset(
     }
     accounts::set_password_hash(&mut tx, account, &hash).await?;
     let ended = sessions::delete_all(&mut tx, account).await?;
+    // A reset is often what follows a lock-out: the account's identifiers
+    // may sign in again (the address's counter stays).
+    for id in [
+        Some(a.username.as_str()),
+        a.nip.as_deref(),
+        a.email.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(LoginId::parse)
+    {
+        throttle::clear(&mut tx, &id.throttle_key()).await?;
+    }
     tx.commit().await?;
     audit::record(
         &mut state.db(),
