@@ -160,6 +160,9 @@ pub enum AdminCommand {
     /// Start a new signing key for Satu Akun; the old ones stay published
     /// until the tokens they signed have expired
     RotateKeys(RotateKeysArgs),
+    /// Accounts in bulk
+    #[command(subcommand)]
+    Users(UsersCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,6 +340,31 @@ pub struct RestoreArgs {
     /// The snapshot file to restore
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create or update ASN accounts from a personnel list (CSV or XLSX with
+    /// columns NIP, nama, email, unit, jabatan); the NIP is the key
+    Import(ImportUsersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportUsersArgs {
+    /// The CSV or XLSX file
+    #[arg(long, value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// Check and report only; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// If some rows have errors, import the valid ones (otherwise nothing is imported)
+    #[arg(long)]
+    pub only_valid: bool,
 
     #[command(flatten)]
     pub db: DbArgs,

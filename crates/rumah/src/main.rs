@@ -10,6 +10,7 @@ mod import;
 mod lock;
 mod serve;
 mod sso;
+mod users;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AdminCommand, Cli, ClientCommand, Command, FilesCommand, ImportCommand, LogFormat,
+    AdminCommand, Cli, ClientCommand, Command, FilesCommand, ImportCommand, LogFormat, UsersCommand,
 };
 use crate::config::{Overrides, Settings};
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Admin(AdminCommand::Client(ClientCommand::List(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Client(ClientCommand::Delete(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::RotateKeys(a)) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Users(UsersCommand::Import(a))) => Overrides::db(&a.db),
         Command::Backup(a) => Overrides::db(&a.db),
         Command::Restore(a) => Overrides::db(&a.db),
         Command::Reindex(a) => Overrides::db(&a.db),
@@ -87,6 +89,9 @@ fn main() -> ExitCode {
                 sso::delete_client(&settings, &args.client_id).await
             }
             Command::Admin(AdminCommand::RotateKeys(_)) => sso::rotate_keys(&settings).await,
+            Command::Admin(AdminCommand::Users(UsersCommand::Import(args))) => {
+                users::import(&settings, args).await
+            }
             Command::Backup(args) => backup::backup(&settings, &args.to).await,
             Command::Restore(args) => backup::restore(&settings, &args.from).await,
             Command::Reindex(_) => serve::reindex(&settings).await,

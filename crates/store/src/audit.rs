@@ -35,6 +35,8 @@ pub mod event {
     pub const OIDC_CLIENT_DELETED: &str = "oidc.client_deleted";
     /// A client was given a new secret; the old one stopped working.
     pub const OIDC_CLIENT_SECRET_ROTATED: &str = "oidc.client_secret_rotated";
+    /// Accounts were imported from a personnel list (counts in `details`).
+    pub const ACCOUNTS_IMPORTED: &str = "accounts.imported";
     pub const OIDC_KEYS_ROTATED: &str = "oidc.keys_rotated";
     /// An authorization code presented a second time.
     pub const OIDC_CODE_REPLAYED: &str = "oidc.code_replayed";
@@ -83,6 +85,7 @@ pub mod event {
         OIDC_CLIENT_CREATED,
         OIDC_CLIENT_DELETED,
         OIDC_CLIENT_SECRET_ROTATED,
+        ACCOUNTS_IMPORTED,
         OIDC_KEYS_ROTATED,
         OIDC_CODE_REPLAYED,
         OIDC_REFRESH_REUSED,

@@ -73,7 +73,7 @@ impl TableError {
     }
 }
 
-fn normalise(h: &str) -> String {
+pub fn normalise(h: &str) -> String {
     h.trim()
         .to_lowercase()
         .chars()

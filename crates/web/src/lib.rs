@@ -29,6 +29,7 @@ pub mod pages;
 pub mod pdf;
 pub mod routes;
 pub mod state;
+pub mod user_import;
 
 pub use app::build;
 pub use config::WebConfig;

@@ -29,3 +29,4 @@ mod search;
 mod skm;
 mod skm_docs;
 mod tokens;
+mod users_import;

@@ -9,6 +9,9 @@ mod audit;
 mod clients;
 mod index;
 mod orgs;
+pub mod users_import;
+
+pub use account_new::nip_message;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,6 +35,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/organisasi", get(orgs::list).post(orgs::create))
         .route("/admin/audit", get(audit::list))
+        .route(
+            "/admin/akun/impor",
+            get(users_import::form).post(users_import::upload).layer(
+                axum::extract::DefaultBodyLimit::max(users_import::MAX_BYTES),
+            ),
+        )
         .route("/admin/klien", get(clients::list))
         .route("/admin/klien/baru", get(clients::new).post(clients::create))
         .route("/admin/klien/{client_id}/rahasia", post(clients::rotate))
