@@ -73,7 +73,7 @@ impl TableError {
     }
 }
 
-pub fn normalise(h: &str) -> String {
+fn normalise(h: &str) -> String {
     h.trim()
         .to_lowercase()
         .chars()
@@ -166,14 +166,32 @@ pub struct Row {
     pub form: ProfileForm,
 }
 
-/// Maps the header to the template's columns; every column but `video`,
-/// the texts after `rancang_bangun`, contacts and SDGs is required.
-pub fn rows(table: &[Vec<String>]) -> Result<Vec<Row>, TableError> {
-    let header: Vec<String> = table[0].iter().map(|h| normalise(h)).collect();
-    let index: HashMap<&str, usize> = COLUMNS
+/// Where each of `columns` is in the header row (headers normalised);
+/// an error names the `required` columns that are missing.
+pub fn column_index<'c>(
+    header: &[String],
+    columns: &[&'c str],
+    required: &[&str],
+) -> Result<HashMap<&'c str, usize>, TableError> {
+    let header: Vec<String> = header.iter().map(|h| normalise(h)).collect();
+    let index: HashMap<&str, usize> = columns
         .iter()
         .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
         .collect();
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|c| !index.contains_key(c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(TableError::MissingColumns(missing.join(", ")));
+    }
+    Ok(index)
+}
+
+/// Maps the header to the template's columns; every column but `video`,
+/// the texts after `rancang_bangun`, contacts and SDGs is required.
+pub fn rows(table: &[Vec<String>]) -> Result<Vec<Row>, TableError> {
     let required = [
         "kode_organisasi",
         "nama",
@@ -183,14 +201,7 @@ pub fn rows(table: &[Vec<String>]) -> Result<Vec<Row>, TableError> {
         "urusan",
         "tahapan",
     ];
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|c| !index.contains_key(c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(TableError::MissingColumns(missing.join(", ")));
-    }
+    let index = column_index(&table[0], &COLUMNS, &required)?;
     let mut out = Vec::new();
     for (n, cells) in table.iter().enumerate().skip(1) {
         if cells.iter().all(|c| c.trim().is_empty()) {

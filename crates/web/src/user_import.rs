@@ -4,15 +4,13 @@
 //! [`rumah_store::identity::import`]. Used by `/admin/akun/impor` and by
 //! `rumah admin users import`.
 
-use std::collections::HashMap;
-
 use rumah_domain::authz::Scope;
 use rumah_store::audit::{self, event};
 use rumah_store::identity::import::{self, Options, Outcome, Problem, Report, Row};
 use rumah_store::{Db, StoreError};
 
 use crate::i18n::Lang;
-use crate::imports::{TableError, normalise};
+use crate::imports::{TableError, column_index};
 use crate::routes::admin::nip_message;
 
 /// Columns, matched without regard to case, spaces or punctuation.
@@ -20,18 +18,7 @@ pub const COLUMNS: [&str; 5] = ["nip", "nama", "email", "unit", "jabatan"];
 
 /// The data rows; `nip`, `nama` and `unit` are required columns.
 pub fn rows(table: &[Vec<String>]) -> Result<Vec<Row>, TableError> {
-    let header: Vec<String> = table[0].iter().map(|h| normalise(h)).collect();
-    let index: HashMap<&str, usize> = COLUMNS
-        .iter()
-        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
-        .collect();
-    let missing: Vec<&str> = ["nip", "nama", "unit"]
-        .into_iter()
-        .filter(|c| !index.contains_key(c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(TableError::MissingColumns(missing.join(", ")));
-    }
+    let index = column_index(&table[0], &COLUMNS, &["nip", "nama", "unit"])?;
     Ok(table
         .iter()
         .enumerate()

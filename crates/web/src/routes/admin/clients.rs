@@ -71,6 +71,29 @@ fn problem_message(ctx: &Ctx, p: &Problem) -> String {
     )
 }
 
+/// Audits an action of the signed-in administrator on a client.
+async fn record(
+    ex: &mut impl rumah_store::Exec,
+    event: &'static str,
+    user: &CurrentUser,
+    ctx: &Ctx,
+    client_id: &str,
+    details: serde_json::Value,
+) -> Result<(), rumah_store::StoreError> {
+    audit::record(
+        ex,
+        &audit::Entry {
+            event,
+            actor: Some((user.account(), &user.info.username)),
+            client_id: Some(client_id),
+            ip: Some(&ctx.client_ip.to_string()),
+            details: Some(details),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -282,19 +305,17 @@ pub async fn create(
         }
         Err(RegisterError::Store(e)) => return Err(e.into()),
     };
-    audit::record(
+    let details = serde_json::json!({
+        "name": reg.name(), "public": reg.public, "first_party": reg.first_party,
+        "require_mfa": reg.require_mfa, "via": "web",
+    });
+    record(
         &mut tx,
-        &audit::Entry {
-            event: event::OIDC_CLIENT_CREATED,
-            actor: Some((user.account(), &user.info.username)),
-            client_id: Some(&done.client_id),
-            ip: Some(&ctx.client_ip.to_string()),
-            details: Some(serde_json::json!({
-                "name": reg.name(), "public": reg.public, "first_party": reg.first_party,
-                "require_mfa": reg.require_mfa, "via": "web",
-            })),
-            ..Default::default()
-        },
+        event::OIDC_CLIENT_CREATED,
+        &user,
+        &ctx,
+        &done.client_id,
+        details,
     )
     .await?;
     tx.commit().await?;
@@ -317,16 +338,14 @@ pub async fn rotate(
     let Some(secret) = registration::rotate_secret(&mut tx, &client_id).await? else {
         return Err(AppError::not_found());
     };
-    audit::record(
+    let details = serde_json::json!({ "via": "web" });
+    record(
         &mut tx,
-        &audit::Entry {
-            event: event::OIDC_CLIENT_SECRET_ROTATED,
-            actor: Some((user.account(), &user.info.username)),
-            client_id: Some(&client_id),
-            ip: Some(&ctx.client_ip.to_string()),
-            details: Some(serde_json::json!({ "via": "web" })),
-            ..Default::default()
-        },
+        event::OIDC_CLIENT_SECRET_ROTATED,
+        &user,
+        &ctx,
+        &client_id,
+        details,
     )
     .await?;
     tx.commit().await?;
@@ -374,16 +393,14 @@ pub async fn delete(
     if !clients::delete(&mut tx, &client_id).await? {
         return Err(AppError::not_found());
     }
-    audit::record(
+    let details = serde_json::json!({ "via": "web" });
+    record(
         &mut tx,
-        &audit::Entry {
-            event: event::OIDC_CLIENT_DELETED,
-            actor: Some((user.account(), &user.info.username)),
-            client_id: Some(&client_id),
-            ip: Some(&ctx.client_ip.to_string()),
-            details: Some(serde_json::json!({ "via": "web" })),
-            ..Default::default()
-        },
+        event::OIDC_CLIENT_DELETED,
+        &user,
+        &ctx,
+        &client_id,
+        details,
     )
     .await?;
     tx.commit().await?;
