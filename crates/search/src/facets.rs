@@ -37,15 +37,48 @@ impl Bits {
         Self(vec![0; (docs as usize).div_ceil(64)])
     }
 
-    fn set(&mut self, doc: DocId) {
+    pub fn set(&mut self, doc: DocId) {
         let d = doc as usize;
         if let Some(w) = self.0.get_mut(d / 64) {
             *w |= 1 << (d % 64);
         }
     }
 
+    /// Every document of a segment of `docs`.
+    pub fn full(docs: u32) -> Self {
+        let mut b = Self(vec![u64::MAX; (docs as usize).div_ceil(64)]);
+        let tail = docs as usize % 64;
+        if tail != 0
+            && let Some(last) = b.0.last_mut()
+        {
+            *last = (1u64 << tail) - 1;
+        }
+        b
+    }
+
+    /// Clears the documents for which `keep` is false.
+    pub fn retain(&mut self, keep: impl Fn(DocId) -> bool) {
+        for (w, word) in self.0.iter_mut().enumerate() {
+            let mut rest = *word;
+            while rest != 0 {
+                let bit = rest.trailing_zeros();
+                if !keep((w * 64) as u32 + bit) {
+                    *word &= !(1u64 << bit);
+                }
+                rest &= rest - 1;
+            }
+        }
+    }
+
+    /// `self |= other`.
+    pub fn or(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= *b;
+        }
+    }
+
     /// `self &= other`.
-    fn and(&mut self, other: &Bits) {
+    pub fn and(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a &= *b;
         }
@@ -85,6 +118,24 @@ pub struct Counts {
     pub sdg: HashMap<u64, u64>,
     pub year: HashMap<u64, u64>,
     pub total: u64,
+}
+
+impl Counts {
+    /// Adds the counts of another segment.
+    pub fn absorb(&mut self, f: Counts) {
+        self.total += f.total;
+        for (d, m) in f.strs.into_iter().enumerate() {
+            for (k, n) in m {
+                *self.strs[d].entry(k).or_default() += n;
+            }
+        }
+        for (k, n) in f.sdg {
+            *self.sdg.entry(k).or_default() += n;
+        }
+        for (k, n) in f.year {
+            *self.year.entry(k).or_default() += n;
+        }
+    }
 }
 
 /// The facet values of one segment: per dimension, each value present and
@@ -294,18 +345,7 @@ impl<C: Collector> Collector for MatchCollector<C> {
             inner.push(i);
             let (f, pass) = dense.count(&matched, &self.wanted);
             passing.insert(segment, pass);
-            all.total += f.total;
-            for (d, m) in f.strs.into_iter().enumerate() {
-                for (k, n) in m {
-                    *all.strs[d].entry(k).or_default() += n;
-                }
-            }
-            for (k, n) in f.sdg {
-                *all.sdg.entry(k).or_default() += n;
-            }
-            for (k, n) in f.year {
-                *all.year.entry(k).or_default() += n;
-            }
+            all.absorb(f);
         }
         Ok((all, passing, self.inner.merge_fruits(inner)?))
     }

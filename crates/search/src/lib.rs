@@ -28,8 +28,8 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, SegmentReader,
-    TantivyDocument, Term,
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher,
+    SegmentReader, TantivyDocument, Term,
 };
 
 pub use analyzer::{ANALYZER, analyzer};
@@ -46,6 +46,8 @@ pub const SYNC_EVERY: Duration = Duration::from_millis(500);
 pub const FUZZY_MIN_CHARS: usize = 5;
 /// Search results kept per index generation, unless configured otherwise.
 pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
+/// Bit sets of terms kept per segment (12.5 kB each per 100,000 documents).
+pub const TERM_BITS: usize = 2048;
 const PAGE: i64 = 500;
 const WRITER_HEAP: usize = 20_000_000;
 
@@ -206,6 +208,8 @@ struct Inner {
     state: Mutex<State>,
     /// Facet bit sets per segment (see [`facets::Dense`]).
     dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
+    /// The documents of a term of `all` per segment (see [`SearchIndex::term_bits`]).
+    term_bits: Mutex<HashMap<(SegmentId, String), Arc<facets::Bits>>>,
     cache: Mutex<GenerationCache<Hits>>,
     dir: PathBuf,
     /// A private directory, removed with the index.
@@ -313,6 +317,7 @@ impl SearchIndex {
                     recent: HashMap::new(),
                 }),
                 dense: Mutex::new(HashMap::new()),
+                term_bits: Mutex::new(HashMap::new()),
                 cache: Mutex::new(GenerationCache::new(DEFAULT_CACHE_ENTRIES)),
                 dir: dir.to_owned(),
                 _tmp: tmp,
@@ -608,10 +613,8 @@ impl SearchIndex {
     /// one edit away, scored lower) must match the texts, and matches in
     /// the name rank higher (all documents when there are no words). The
     /// facets are counted from its matches ([`facets::MatchCollector`]);
-    /// the filters join it only for the page. Without `ranked`, the name
-    /// clauses, which only change scores, are left out (a pass that only
-    /// marks matches).
-    fn build_query(&self, terms: &[(String, Vec<String>)], ranked: bool) -> BooleanQuery {
+    /// the filters join it only for the page.
+    fn build_query(&self, terms: &[(String, Vec<String>)]) -> BooleanQuery {
         let fl = &self.inner.fields;
         let term_query = |field: Field, t: &str| -> Box<dyn tantivy::query::Query> {
             Box::new(TermQuery::new(
@@ -634,9 +637,6 @@ impl SearchIndex {
                 Box::new(BooleanQuery::new(any))
             };
             clauses.push((Occur::Must, word));
-            if !ranked {
-                continue;
-            }
             clauses.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(term_query(fl.name, t), 2.0)),
@@ -659,12 +659,73 @@ impl SearchIndex {
             .map(SegmentReader::segment_id)
             .collect();
         map.retain(|id, _| live.contains(id));
+        lock(&self.inner.term_bits).retain(|(id, _), _| live.contains(id));
         for segment in searcher.segment_readers() {
             if let std::collections::hash_map::Entry::Vacant(e) = map.entry(segment.segment_id()) {
                 e.insert(Arc::new(facets::Dense::build(segment)?));
             }
         }
         Ok(map.clone())
+    }
+
+    /// The documents of `segment` whose texts contain `term`, as a bit set
+    /// (deleted ones included), kept per segment: the matching pass of a
+    /// filtered search ANDs these instead of walking posting lists, and
+    /// the words people search for repeat far more than whole searches do
+    /// (Lucene keeps bit sets of frequent clauses per segment likewise).
+    /// At most [`TERM_BITS`] are kept; full means start over.
+    fn term_bits(&self, segment: &SegmentReader, term: &str) -> Result<Arc<facets::Bits>> {
+        let key = (segment.segment_id(), term.to_owned());
+        if let Some(b) = lock(&self.inner.term_bits).get(&key) {
+            return Ok(b.clone());
+        }
+        let mut bits = facets::Bits::new(segment.max_doc());
+        let t = Term::from_field_text(self.inner.fields.all, term);
+        if let Some(mut postings) = segment
+            .inverted_index(self.inner.fields.all)?
+            .read_postings(&t, IndexRecordOption::Basic)?
+        {
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                bits.set(doc);
+                doc = postings.advance();
+            }
+        }
+        let bits = Arc::new(bits);
+        let mut cache = lock(&self.inner.term_bits);
+        if cache.len() >= TERM_BITS {
+            cache.clear();
+        }
+        cache.insert(key, bits.clone());
+        Ok(bits)
+    }
+
+    /// The live documents of `segment` that match every word (a word: its
+    /// term or one of its neighbours).
+    fn matches(
+        &self,
+        segment: &SegmentReader,
+        terms: &[(String, Vec<String>)],
+    ) -> Result<facets::Bits> {
+        let mut all: Option<facets::Bits> = None;
+        for (t, near) in terms {
+            let mut word = (*self.term_bits(segment, t)?).clone();
+            for n in near {
+                word.or(&*self.term_bits(segment, n)?);
+            }
+            match &mut all {
+                Some(a) => a.and(&word),
+                None => all = Some(word),
+            }
+        }
+        let mut all = match all {
+            Some(a) => a,
+            None => facets::Bits::full(segment.max_doc()),
+        };
+        if let Some(alive) = segment.alive_bitset() {
+            all.retain(|doc| alive.is_alive(doc));
+        }
+        Ok(all)
     }
 
     /// Runs a search on the last committed state of the index. Results are
@@ -697,7 +758,7 @@ impl SearchIndex {
             })
             .collect::<Result<Vec<_>>>()?;
         let f = &q.filter;
-        let query = self.build_query(&terms, true);
+        let query = self.build_query(&terms);
         let wanted = facets::Wanted {
             strs: [
                 f.region.clone().filter(|r| r != "35"),
@@ -761,20 +822,25 @@ impl SearchIndex {
             let (counts, page) = page(&query, true)?;
             (counts.unwrap_or_default(), page)
         } else {
-            // Two passes: the matches of the words, unscored (tantivy then
-            // decodes the posting lists block by block), for the counts
-            // and the set of matches that pass the filters; then the page
+            // Two steps: the matches of the words as bit sets (from the
+            // words' bit sets, see `term_bits`), for the counts and the
+            // set of matches that pass the filters; then the page
             // over the words joined with that set, which leads the
             // intersection, so only those documents are looked up and
             // scored or sorted. A word such as `pelayanan` matches most of
             // the corpus; two filters leave a few percent of it.
-            let collector = facets::MatchCollector {
-                wanted: wanted.clone(),
-                dense: dense.clone(),
-                inner: tantivy::collector::Count,
-            };
-            let (counts, passing, _) =
-                searcher.search(&self.build_query(&terms, false), &collector)?;
+            let mut counts = facets::Counts::default();
+            let mut passing = facets::Passing::new();
+            for segment in searcher.segment_readers() {
+                let matched = self.matches(segment, &terms)?;
+                let dense = match dense.get(&segment.segment_id()) {
+                    Some(d) => d.clone(),
+                    None => Arc::new(facets::Dense::build(segment)?),
+                };
+                let (c, pass) = dense.count(&matched, &wanted);
+                counts.absorb(c);
+                passing.insert(segment.segment_id(), pass);
+            }
             let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = vec![
                 (Occur::Must, Box::new(query.clone())),
                 (Occur::Must, Box::new(facets::Given(Arc::new(passing)))),

@@ -121,6 +121,14 @@ async fn rebuild_sync_and_search() {
         set_status(&t.db, a, "ditinjau", now + 1).await;
         assert_eq!(index.sync(&t.db).await.unwrap(), 2);
         assert_eq!(ids(&index, "layan"), [draft]);
+        // With a filter too (the matches then come from bit sets, which
+        // must leave the withdrawn, deleted document out).
+        let mut filtered = words("layan");
+        filtered.filter.jenis = Some("digital".into());
+        let hits = index.search(&filtered).unwrap();
+        assert_eq!(hits.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [draft]);
+        assert_eq!(hits.total, 1);
+        assert_eq!(hits.facets.jenis, [("digital".to_owned(), 1)]);
         assert_eq!(index.sync(&t.db).await.unwrap(), 0, "idempotent");
 
         // A reopened index keeps its watermark; a new one rebuilds on first sync.
