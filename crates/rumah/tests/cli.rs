@@ -192,6 +192,7 @@ fn every_subcommand_has_help() {
         vec!["admin", "client", "list", "--help"],
         vec!["admin", "client", "delete", "--help"],
         vec!["admin", "rotate-keys", "--help"],
+        vec!["admin", "users", "import", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["reindex", "--help"],
@@ -1238,4 +1239,69 @@ async fn files_sweep_removes_only_old_unreferenced_blobs() {
         stdout(&out)
     );
     assert!(store.get(&orphan).await.unwrap().is_none());
+}
+
+/// `rumah admin users import`: accounts by NIP, a second run changes
+/// nothing, a file with an error row imports nothing (exit 2) unless
+/// `--only-valid`, and `--dry-run` writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_users_from_a_personnel_list_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(rumah(dir.path()).arg("migrate")).status.success());
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_in(&dir.path().join("data")),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let count = |db: Db| async move {
+        let (n,): (i64,) = rumah_store::Exec::fetch_one(
+            &mut db.clone(),
+            Query::new("SELECT COUNT(*) FROM accounts WHERE nip IS NOT NULL"),
+        )
+        .await
+        .unwrap();
+        n
+    };
+    let import = |file: &str, flags: &[&str]| {
+        let mut c = rumah(dir.path());
+        c.args(["admin", "users", "import", "--file", file])
+            .args(flags);
+        run(&mut c)
+    };
+    let good =
+        "NIP;Nama;Email;Unit;Jabatan\n199001012015011001;Siti;siti@jatimprov.go.id;35;Analis\n";
+    std::fs::write(dir.path().join("baik.csv"), good).unwrap();
+    let bad = format!("{good}12345;Salah;;35;\n198501012010012002;Budi;;35;\n");
+    std::fs::write(dir.path().join("campur.csv"), &bad).unwrap();
+
+    let out = import("baik.csv", &["--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Would be created"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count(db.clone()).await, 0);
+    let out = import("baik.csv", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("199001012015011001\tSiti\tCreated"));
+    let out = import("baik.csv", &[]);
+    assert!(stdout(&out).contains("Unchanged"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("nothing changed"), "{}", stderr(&out));
+    assert_eq!(count(db.clone()).await, 1);
+
+    let out = import("campur.csv", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("nip: A NIP has 18 digits; 5 were entered"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("nothing was imported"));
+    assert_eq!(count(db.clone()).await, 1);
+    let out = import("campur.csv", &["--only-valid"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(count(db.clone()).await, 2);
+    db.close().await;
 }
