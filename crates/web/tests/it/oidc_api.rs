@@ -14,37 +14,12 @@ use rumah_web::oidc::keys::Kek;
 use sha2::{Digest, Sha256};
 
 use crate::oidc::{REDIRECT, SECRET};
-use crate::support::TestApp;
+use crate::support::{TestApp, app_test};
 
 /// The key-encryption key the servers run with, so a test can sign its own
 /// tokens with the server's key.
 const KEK: [u8; 32] = [7; 32];
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-/// Like `app_test!`, on both databases, with the known KEK.
-macro_rules! api_test {
-    (async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(spawn(rumah_store::Backend::Sqlite).await.expect("SQLite is always available")).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) = spawn(rumah_store::Backend::Postgres).await else {
-                    eprintln!("SKIPPED on PostgreSQL: set {} to run", rumah_store::testkit::PG_URL_ENV);
-                    return;
-                };
-                run(app).await;
-            }
-        }
-    };
-}
 
 async fn spawn(backend: rumah_store::Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, |c| c.oidc_kek = Kek::new(KEK)).await
@@ -151,7 +126,7 @@ async fn assert_invalid(app: &TestApp, token: &str, what: &str) {
     assert_eq!(body["error"]["code"], "invalid_token", "{what}");
 }
 
-api_test!(async fn an_access_token_with_the_api_scope_acts_as_its_user(app) {
+app_test!(spawn: spawn, async fn an_access_token_with_the_api_scope_acts_as_its_user(app) {
     app.org("35.15", "DINKES", OrgKind::Opd).await;
     app.account("admin.sidoarjo", Some("35.15.DINKES"), &[(Role::Administrator, "35.15")]).await;
     let browser = app.signed_in("admin.sidoarjo").await;
@@ -196,7 +171,7 @@ api_test!(async fn an_access_token_with_the_api_scope_acts_as_its_user(app) {
     assert_eq!(get(&app, "/api/v1/innovations", service).await.0, 200);
 });
 
-api_test!(async fn expired_revoked_forged_and_foreign_tokens_are_invalid(app) {
+app_test!(spawn: spawn, async fn expired_revoked_forged_and_foreign_tokens_are_invalid(app) {
     app.org("35.15", "DINKES", OrgKind::Opd).await;
     let siti = app.account("siti", Some("35.15.DINKES"), &[]).await;
     let browser = app.signed_in("siti").await;
@@ -265,7 +240,7 @@ api_test!(async fn expired_revoked_forged_and_foreign_tokens_are_invalid(app) {
     assert_invalid(&app, at2, "locked account").await;
 });
 
-api_test!(async fn a_region_admins_token_stays_in_its_region(app) {
+app_test!(spawn: spawn, async fn a_region_admins_token_stays_in_its_region(app) {
     app.org("35.15", "DINKES", OrgKind::Opd).await;
     app.org("35.78", "DINKES", OrgKind::Opd).await;
     app.account("admin.sidoarjo", Some("35.15.DINKES"), &[(Role::Administrator, "35.15")]).await;

@@ -18,7 +18,7 @@ use rumah_web::oidc::logout::BackChannel;
 use sha2::{Digest, Sha256};
 
 use crate::oidc::{REDIRECT, SECRET, client};
-use crate::support::TestApp;
+use crate::support::{TestApp, app_test};
 
 /// The key-encryption key the test servers run with, so a test can build
 /// its own [`BackChannel`] (and sign tokens) with the server's keys.
@@ -26,31 +26,6 @@ const KEK: [u8; 32] = [42; 32];
 const WINDOW: Duration = Duration::from_secs(300);
 const AFTER: &str = "http://127.0.0.1:9/sampai-jumpa";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-/// Like `app_test!`, on both databases, with the known KEK.
-macro_rules! logout_test {
-    (async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(spawn(rumah_store::Backend::Sqlite).await.expect("SQLite is always available")).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) = spawn(rumah_store::Backend::Postgres).await else {
-                    eprintln!("SKIPPED on PostgreSQL: set {} to run", rumah_store::testkit::PG_URL_ENV);
-                    return;
-                };
-                run(app).await;
-            }
-        }
-    };
-}
 
 async fn spawn(backend: rumah_store::Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, |c| c.oidc_kek = Kek::new(KEK)).await
@@ -240,7 +215,7 @@ impl Receiver {
     }
 }
 
-logout_test!(async fn discovery_advertises_logout(app) {
+app_test!(spawn: spawn, async fn discovery_advertises_logout(app) {
     let doc: serde_json::Value = app.client().get(app.url("/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["end_session_endpoint"], format!("{}/oidc/logout", issuer(&app)));
     assert_eq!(doc["backchannel_logout_supported"], true);
@@ -248,7 +223,7 @@ logout_test!(async fn discovery_advertises_logout(app) {
     assert!(doc["claims_supported"].as_array().unwrap().contains(&serde_json::json!("sid")));
 });
 
-logout_test!(async fn a_hint_of_the_signed_in_user_ends_the_session_and_returns_to_the_client_with_state(app) {
+app_test!(spawn: spawn, async fn a_hint_of_the_signed_in_user_ends_the_session_and_returns_to_the_client_with_state(app) {
     let browser = setup(&app).await;
     logout_client(&app, "simaster", None).await;
     let t = tokens(&app, &browser, "simaster").await;
@@ -302,7 +277,7 @@ logout_test!(async fn a_hint_of_the_signed_in_user_ends_the_session_and_returns_
     assert!(!signed_in_still(&app, &browser).await);
 });
 
-logout_test!(async fn an_expired_hint_is_accepted_but_only_our_signature(app) {
+app_test!(spawn: spawn, async fn an_expired_hint_is_accepted_but_only_our_signature(app) {
     let browser = setup(&app).await;
     logout_client(&app, "simaster", None).await;
     let t = tokens(&app, &browser, "simaster").await;
@@ -356,7 +331,7 @@ logout_test!(async fn an_expired_hint_is_accepted_but_only_our_signature(app) {
     assert!(!signed_in_still(&app, &browser).await);
 });
 
-logout_test!(async fn untrusted_redirects_end_on_our_own_page_never_elsewhere(app) {
+app_test!(spawn: spawn, async fn untrusted_redirects_end_on_our_own_page_never_elsewhere(app) {
     let browser = setup(&app).await;
     logout_client(&app, "simaster", None).await;
     let hint = tokens(&app, &browser, "simaster").await["id_token"].as_str().unwrap().to_owned();
@@ -393,7 +368,7 @@ logout_test!(async fn untrusted_redirects_end_on_our_own_page_never_elsewhere(ap
     assert!(!signed_in_still(&app, &browser).await);
 });
 
-logout_test!(async fn without_a_matching_hint_the_user_confirms_with_a_csrf_protected_form(app) {
+app_test!(spawn: spawn, async fn without_a_matching_hint_the_user_confirms_with_a_csrf_protected_form(app) {
     let browser = setup(&app).await;
     app.account("budi", Some("35.15.DINKES"), &[]).await;
     logout_client(&app, "simaster", None).await;
@@ -450,7 +425,7 @@ logout_test!(async fn without_a_matching_hint_the_user_confirms_with_a_csrf_prot
     assert_eq!(count_where(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'oidc.logout'").await, 2);
 });
 
-logout_test!(async fn back_channel_logout_tokens_reach_only_the_clients_of_the_session(app) {
+app_test!(spawn: spawn, async fn back_channel_logout_tokens_reach_only_the_clients_of_the_session(app) {
     let browser = setup(&app).await;
     app.account("budi", Some("35.15.DINKES"), &[]).await;
     let (rx, rx_url) = Receiver::start(0).await;
@@ -494,7 +469,7 @@ logout_test!(async fn back_channel_logout_tokens_reach_only_the_clients_of_the_s
     assert!(signed_in_still(&app, &budi).await);
 });
 
-logout_test!(async fn a_failed_delivery_is_retried_with_the_same_token_id(app) {
+app_test!(spawn: spawn, async fn a_failed_delivery_is_retried_with_the_same_token_id(app) {
     let browser = setup(&app).await;
     let (rx, rx_url) = Receiver::start(1).await;
     logout_client(&app, "simaster", Some(&rx_url)).await;
@@ -517,7 +492,7 @@ logout_test!(async fn a_failed_delivery_is_retried_with_the_same_token_id(app) {
     assert_eq!(count_where(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'oidc.backchannel_failed'").await, 0);
 });
 
-logout_test!(async fn delivery_is_given_up_when_the_token_would_expire(app) {
+app_test!(spawn: spawn, async fn delivery_is_given_up_when_the_token_would_expire(app) {
     let browser = setup(&app).await;
     let (rx, rx_url) = Receiver::start(usize::MAX).await;
     logout_client(&app, "simaster", Some(&rx_url)).await;
@@ -546,7 +521,7 @@ logout_test!(async fn delivery_is_given_up_when_the_token_would_expire(app) {
     assert_eq!(w.deliver_due(start + 3_600_000).await.unwrap(), Default::default(), "never again");
 });
 
-logout_test!(async fn concurrent_workers_deliver_each_token_once(app) {
+app_test!(spawn: spawn, async fn concurrent_workers_deliver_each_token_once(app) {
     let (rx, rx_url) = Receiver::start(0).await;
     app.org("35.15", "DINKES", OrgKind::Opd).await;
     app.account("siti", Some("35.15.DINKES"), &[]).await;

@@ -18,35 +18,11 @@ use rumah_store::oidc::clients::{self, NewClient};
 use rumah_web::oidc::keys::Kek;
 
 use crate::oidc::{REDIRECT, SECRET};
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, TestApp, app_test};
 
 const KEK: [u8; 32] = [9; 32];
 const CRAFTED_NONCE: &str = "nonce-untuk-token-rekaan";
 const POST_LOGOUT: &str = "http://127.0.0.1:9/sampai-jumpa";
-
-macro_rules! node_test {
-    (async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(spawn(rumah_store::Backend::Sqlite).await.expect("SQLite is always available")).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) = spawn(rumah_store::Backend::Postgres).await else {
-                    eprintln!("SKIPPED on PostgreSQL: set {} to run", rumah_store::testkit::PG_URL_ENV);
-                    return;
-                };
-                run(app).await;
-            }
-        }
-    };
-}
 
 async fn spawn(backend: rumah_store::Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, |c| c.oidc_kek = Kek::new(KEK)).await
@@ -56,7 +32,7 @@ fn now_s() -> i64 {
     rumah_domain::time::Timestamp::now().0 / 1000
 }
 
-node_test!(async fn openid_client_runs_the_flows_and_refuses_what_it_must(app) {
+app_test!(spawn: spawn, async fn openid_client_runs_the_flows_and_refuses_what_it_must(app) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node-rp");
     let installed = std::path::Path::new(dir).join("node_modules/openid-client/package.json").is_file()
         && tokio::process::Command::new("node").arg("--version").output().await.is_ok_and(|o| o.status.success());

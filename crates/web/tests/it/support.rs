@@ -365,7 +365,10 @@ pub fn count_of(html: &str, selector: &str) -> usize {
 
 /// Declares a test that runs once per backend with a fresh `TestApp`.
 macro_rules! app_test {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+    // `spawn: f,` starts the application with `f(backend)` (an async fn
+    // returning `Option<TestApp>`, e.g. one that sets the configuration)
+    // instead of `TestApp::spawn`.
+    (spawn: $spawn:expr, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -374,19 +377,22 @@ macro_rules! app_test {
             $(#[$meta])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                run($crate::support::TestApp::spawn(rumah_store::Backend::Sqlite).await.expect("SQLite is always available")).await;
+                run($spawn(rumah_store::Backend::Sqlite).await.expect("SQLite is always available")).await;
             }
 
             $(#[$meta])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(app) = $crate::support::TestApp::spawn(rumah_store::Backend::Postgres).await else {
+                let Some(app) = $spawn(rumah_store::Backend::Postgres).await else {
                     eprintln!("SKIPPED on PostgreSQL: set {} to run", rumah_store::testkit::PG_URL_ENV);
                     return;
                 };
                 run(app).await;
             }
         }
+    };
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::support::app_test!(spawn: $crate::support::TestApp::spawn, $(#[$meta])* async fn $name($app) $body);
     };
 }
 pub(crate) use app_test;
