@@ -254,12 +254,18 @@ pub async fn find_credentials(
     let select = "SELECT a.id, a.username, a.kind, a.status, a.password_hash, o.code AS org_code
                   FROM accounts a LEFT JOIN org_nodes o ON o.id = a.org_id WHERE ";
     let mut b = SqlBuilder::new(select);
+    where_login(&mut b, login);
+    ex.fetch_optional(b.build()).await
+}
+
+/// Appends the condition that the account `a` is the one `login` names
+/// (username, NIP, or e-mail address in any case).
+pub(crate) fn where_login(b: &mut SqlBuilder, login: &LoginId) {
     match login {
         LoginId::Username(u) => b.push("a.username = ").bind(u.as_str()),
         LoginId::Nip(n) => b.push("a.nip = ").bind(n.as_str()),
         LoginId::Email(e) => b.push("lower(a.email) = ").bind(e.as_str().to_lowercase()),
     };
-    ex.fetch_optional(b.build()).await
 }
 
 pub async fn set_password_hash(

@@ -41,11 +41,7 @@ pub async fn recipient(
     let select = "SELECT a.id, a.username, a.display_name, a.email, a.status, o.code AS org_code
                   FROM accounts a LEFT JOIN org_nodes o ON o.id = a.org_id WHERE ";
     let mut b = SqlBuilder::new(select);
-    match login {
-        LoginId::Username(u) => b.push("a.username = ").bind(u.as_str()),
-        LoginId::Nip(n) => b.push("a.nip = ").bind(n.as_str()),
-        LoginId::Email(e) => b.push("lower(a.email) = ").bind(e.as_str().to_lowercase()),
-    };
+    super::accounts::where_login(&mut b, login);
     ex.fetch_optional(b.build()).await
 }
 

@@ -17,6 +17,8 @@ pub struct Client {
     pub grant_types: String,
     pub token_endpoint_auth_method: String,
     pub first_party: bool,
+    /// Its users must have used a second factor (MFA).
+    pub require_mfa: bool,
     pub org_id: Option<i64>,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
@@ -54,7 +56,7 @@ pub struct NewClient<'a> {
 const COLUMNS: &str = "id, client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris,
     allowed_scopes, grant_types,
     CASE WHEN jwks IS NOT NULL THEN 'private_key_jwt' ELSE token_endpoint_auth_method END AS token_endpoint_auth_method,
-    first_party, org_id, created_at, disabled_at";
+    first_party, require_mfa, org_id, created_at, disabled_at";
 
 pub async fn create(ex: &mut impl Exec, c: &NewClient<'_>) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
@@ -118,17 +120,6 @@ pub async fn delete(ex: &mut impl Exec, client_id: &str) -> Result<bool, StoreEr
         ))
         .await?;
     Ok(n > 0)
-}
-
-/// Whether the client's users must have used a second factor (MFA).
-pub async fn requires_mfa(ex: &mut impl Exec, client_id: &str) -> Result<bool, StoreError> {
-    let row: Option<(bool,)> = ex
-        .fetch_optional(q!(
-            "SELECT require_mfa FROM oidc_clients WHERE client_id = $1",
-            client_id
-        ))
-        .await?;
-    Ok(row.is_some_and(|(r,)| r))
 }
 
 /// Sets the client's "require MFA" flag; false if there is no such client.

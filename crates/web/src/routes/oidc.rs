@@ -262,7 +262,7 @@ async fn authorize(
         .acr_values
         .iter()
         .any(|a| a == crate::auth::mfa::ACR_MFA)
-        || clients::requires_mfa(&mut state.db(), &client.client_id).await?;
+        || client.require_mfa;
     if wants_mfa && !crate::auth::mfa::has_second_factor(&user.info.amr) {
         if req.prompt.none {
             return Ok(error_redirect(

@@ -140,7 +140,7 @@ app_test!(async fn settings_from_the_form_are_stored(app) {
     assert_eq!(c.grant_types, "authorization_code refresh_token");
     assert_eq!(c.allowed_scopes, "nip openid");
     assert!(c.first_party && !c.is_public());
-    assert!(rumah_store::oidc::clients::requires_mfa(&mut db, "simaster").await.unwrap());
+    assert!(c.require_mfa);
     let s = rumah_store::oidc::logout::settings(&mut db, "simaster").await.unwrap().unwrap();
     assert_eq!(s.post_logout_redirect_uris(), ["https://simaster.example/bye"]);
     assert_eq!(s.backchannel_logout_uri.as_deref(), Some("https://simaster.example/bc"));
