@@ -57,14 +57,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit
     Migrate(MigrateArgs),
-    /// Administrative tasks: accounts and tokens
+    /// Administrative tasks: accounts, tokens, user import, OIDC clients and keys
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Write a consistent snapshot of the database while the server runs (SQLite)
     Backup(BackupArgs),
     /// Replace the database with a snapshot (SQLite; the server must be stopped)
     Restore(RestoreArgs),
-    /// Rebuild derived data from the database: the SKM tallies (safe while serving)
+    /// Rebuild derived data from the database: the SKM tallies and the search index
+    /// (stop the server on this data directory first)
     Reindex(ReindexArgs),
     /// Bulk imports from spreadsheets
     #[command(subcommand)]
