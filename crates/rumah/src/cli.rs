@@ -164,6 +164,9 @@ pub enum AdminCommand {
     /// Accounts in bulk
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Measure password checks per second with the configured Argon2id cost
+    /// on every core (the ceiling of sign-ins per second)
+    Argon2Rate(Argon2RateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +249,15 @@ pub struct DeleteClientArgs {
     /// The client_id
     pub client_id: String,
 
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Argon2RateArgs {
+    /// How long to measure, in seconds
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
     #[command(flatten)]
     pub db: DbArgs,
 }

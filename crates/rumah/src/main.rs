@@ -1,6 +1,7 @@
 //! `rumah`: the one binary of Rumah Inovasi.
 
 mod admin;
+mod argon2_rate;
 mod backup;
 mod cli;
 mod config;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Admin(AdminCommand::Client(ClientCommand::List(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Client(ClientCommand::Delete(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::RotateKeys(a)) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Argon2Rate(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Users(UsersCommand::Import(a))) => Overrides::db(&a.db),
         Command::Backup(a) => Overrides::db(&a.db),
         Command::Restore(a) => Overrides::db(&a.db),
@@ -89,6 +91,9 @@ fn main() -> ExitCode {
                 sso::delete_client(&settings, &args.client_id).await
             }
             Command::Admin(AdminCommand::RotateKeys(_)) => sso::rotate_keys(&settings).await,
+            Command::Admin(AdminCommand::Argon2Rate(args)) => {
+                argon2_rate::run(&settings, args.seconds).await
+            }
             Command::Admin(AdminCommand::Users(UsersCommand::Import(args))) => {
                 users::import(&settings, args).await
             }

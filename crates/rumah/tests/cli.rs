@@ -192,6 +192,7 @@ fn every_subcommand_has_help() {
         vec!["admin", "client", "list", "--help"],
         vec!["admin", "client", "delete", "--help"],
         vec!["admin", "rotate-keys", "--help"],
+        vec!["admin", "argon2-rate", "--help"],
         vec!["admin", "users", "import", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
@@ -1304,4 +1305,16 @@ async fn import_users_from_a_personnel_list_on_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(count(db.clone()).await, 2);
     db.close().await;
+}
+
+#[test]
+fn argon2_rate_measures_password_checks_with_the_configured_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    // `rumah()` sets the cost to 1 MiB and one iteration.
+    let out = run(rumah(dir.path()).args(["admin", "argon2-rate", "--seconds", "0.3"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("(Argon2id m=1024 KiB, t=1, p=1;"), "{text}");
+    let rate: f64 = text.split(' ').next().unwrap().parse().unwrap();
+    assert!(rate > 0.0, "{text}");
 }
