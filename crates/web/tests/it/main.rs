@@ -21,6 +21,7 @@ mod oidc_api;
 mod oidc_client;
 mod oidc_logout;
 mod oidc_node_client;
+mod oidc_nodes;
 mod oidc_pkjwt;
 mod ops;
 mod pages;

@@ -14,7 +14,7 @@ use crate::support::{TestApp, app_test, text_of};
 
 pub const REDIRECT: &str = "http://127.0.0.1:9/cb";
 pub const SECRET: &str = "rahasia-klien-yang-panjang-sekali";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// Registers a client straight in the database.
 pub async fn client(app: &TestApp, id: &str, public: bool, first_party: bool, grants: &str) {
@@ -44,7 +44,7 @@ fn challenge() -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
 }
 
-fn authorize_url(client_id: &str, extra: &str) -> String {
+pub(crate) fn authorize_url(client_id: &str, extra: &str) -> String {
     format!(
         "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid+profile+email+offline_access+roles&state=st-1&nonce=n-1&code_challenge={}&code_challenge_method=S256{extra}",
         url_encode(REDIRECT),
@@ -57,7 +57,7 @@ fn url_encode(s: &str) -> String {
 }
 
 /// The query of a redirect to the client.
-fn callback(res: &reqwest::Response) -> std::collections::HashMap<String, String> {
+pub(crate) fn callback(res: &reqwest::Response) -> std::collections::HashMap<String, String> {
     assert_eq!(res.status(), 303, "a redirect");
     let loc = res.headers()["location"].to_str().unwrap();
     assert!(loc.starts_with(REDIRECT), "to the client: {loc}");
@@ -74,7 +74,7 @@ async fn setup(app: &TestApp) -> reqwest::Client {
     app.signed_in("siti").await
 }
 
-async fn exchange(
+pub(crate) async fn exchange(
     app: &TestApp,
     form: &[(&str, &str)],
     basic: Option<(&str, &str)>,

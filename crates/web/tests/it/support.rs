@@ -23,7 +23,49 @@ pub struct TestApp {
     pub db: Db,
     pub t: TestDb,
     pub backend: Backend,
+    /// What the node was started with (another node gets the same).
+    pub config: WebConfig,
     stop: Option<oneshot::Sender<()>>,
+}
+
+/// A second application node on the same database as a [`TestApp`], with
+/// its own connection pool, state and background workers, as behind a
+/// load balancer: same configuration (public URL, key-encryption key).
+pub struct Node {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Serves `state` on `listener` until the returned sender is used or dropped.
+fn serve(listener: tokio::net::TcpListener, state: AppState) -> oneshot::Sender<()> {
+    let app = build(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    stop
 }
 
 /// The configuration tests run with: cheap hashing, plain HTTP.
@@ -53,27 +95,30 @@ impl TestApp {
         let base = format!("http://{addr}");
         let mut config = test_config(&base);
         tweak(&mut config);
-        let state = AppState::new(t.db.clone(), config).await.unwrap();
-        let app = build(state);
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
+        let state = AppState::new(t.db.clone(), config.clone()).await.unwrap();
+        let stop = serve(listener, state);
         Some(TestApp {
             base,
             db: t.db.clone(),
             backend,
             t,
+            config,
             stop: Some(stop),
         })
+    }
+
+    /// Starts another node on this database (see [`Node`]).
+    pub async fn another_node(&self) -> Node {
+        let db = Db::connect(&self.t.url, &rumah_store::PoolSettings::default())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(db, self.config.clone()).await.unwrap();
+        Node {
+            base,
+            stop: Some(serve(listener, state)),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
