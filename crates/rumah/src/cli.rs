@@ -158,8 +158,9 @@ pub enum AdminCommand {
     /// OpenID Connect clients (relying parties) of Satu Akun
     #[command(subcommand)]
     Client(ClientCommand),
-    /// Start a new signing key for Satu Akun; the old ones stay published
-    /// until the tokens they signed have expired
+    /// Start new signing keys for Satu Akun (ES256 and every other algorithm
+    /// in use); the old ones stay published until the tokens they signed
+    /// have expired
     RotateKeys(RotateKeysArgs),
     /// Accounts in bulk
     #[command(subcommand)]
@@ -169,6 +170,8 @@ pub enum AdminCommand {
     Argon2Rate(Argon2RateArgs),
 }
 
+// Parsed once per run; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client and print its client_id and secret (once)
@@ -233,6 +236,18 @@ pub struct CreateClientArgs {
     /// Authenticate with private_key_jwt: a JWKS file of the client's public keys (no secret is made)
     #[arg(long, value_name = "PATH", conflicts_with_all = ["public", "secret_post"])]
     pub jwks_file: Option<std::path::PathBuf>,
+
+    /// The algorithm of its ID tokens, access tokens and logout tokens
+    #[arg(long, value_name = "ALG", default_value = "ES256", value_parser = ["ES256", "RS256", "EdDSA"])]
+    pub signing_alg: String,
+
+    /// Lifetime of its access and ID tokens in seconds, 60 to 86400 [default: 600]
+    #[arg(long, value_name = "SECONDS")]
+    pub access_token_lifetime: Option<i64>,
+
+    /// Lifetime of its refresh tokens in seconds, 3600 to 7776000 [default: 2592000]
+    #[arg(long, value_name = "SECONDS")]
+    pub refresh_token_lifetime: Option<i64>,
 
     #[command(flatten)]
     pub db: DbArgs,

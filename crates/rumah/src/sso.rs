@@ -24,6 +24,10 @@ fn flag(field: Field) -> &'static str {
         Field::BackchannelLogoutUri => "--backchannel-logout-uri",
         Field::Grants => "--grant",
         Field::Scopes => "--scope",
+        Field::SigningAlg => "--signing-alg",
+        Field::AccessTokenLifetime => "--access-token-lifetime",
+        Field::RefreshTokenLifetime => "--refresh-token-lifetime",
+        Field::Jwks => "--jwks-file",
     }
 }
 
@@ -55,6 +59,9 @@ pub async fn create_client(
         first_party: args.first_party,
         require_mfa: args.require_mfa,
         jwks,
+        signing_alg: Some(args.signing_alg.clone()),
+        access_token_lifetime_s: args.access_token_lifetime,
+        refresh_token_lifetime_s: args.refresh_token_lifetime,
     };
     if let Some(p) = reg.problems().first() {
         bail!("{} {p}", flag(p.field));
@@ -142,17 +149,20 @@ pub async fn rotate_keys(settings: &Settings) -> anyhow::Result<ExitCode> {
     let kek = settings.oidc_kek()?;
     let db = open_db(settings).await?;
     migrate::run(&db).await?;
-    let key = rumah_web::oidc::keys::rotate(&mut db.clone(), &kek).await?;
+    let made = rumah_web::oidc::keys::rotate(&mut db.clone(), &kek).await?;
+    let kids: Vec<&str> = made.iter().map(|k| k.kid.as_str()).collect();
     audit::record(
         &mut db.clone(),
         &Entry {
             event: rumah_store::audit::event::OIDC_KEYS_ROTATED,
-            details: Some(serde_json::json!({ "kid": key.kid, "via": "cli" })),
+            details: Some(serde_json::json!({ "kids": kids, "via": "cli" })),
             ..Default::default()
         },
     )
     .await?;
     db.close().await;
-    println!("new signing key {} ({})", key.kid, key.alg);
+    for key in &made {
+        println!("new signing key {} ({})", key.kid, key.alg);
+    }
     Ok(ExitCode::SUCCESS)
 }

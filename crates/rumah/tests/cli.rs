@@ -1307,6 +1307,71 @@ async fn import_users_from_a_personnel_list_on_the_command_line() {
     db.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_signing_algorithm_and_lifetimes_come_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |extra: &[&str]| {
+        let mut cmd = rumah(dir.path());
+        cmd.args([
+            "admin",
+            "client",
+            "create",
+            "--redirect-uri",
+            "https://x.example/cb",
+        ])
+        .args(extra);
+        run(&mut cmd)
+    };
+    let out = create(&[
+        "--name",
+        "Rsa",
+        "--signing-alg",
+        "RS256",
+        "--access-token-lifetime",
+        "300",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = create(&["--name", "Biasa"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = create(&["--name", "Lama", "--refresh-token-lifetime", "60"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--refresh-token-lifetime"),
+        "{}",
+        stderr(&out)
+    );
+    let out = create(&["--name", "Hs", "--signing-alg", "HS256"]);
+    assert!(!out.status.success(), "clap refuses an unknown algorithm");
+    let db = Db::connect(
+        &DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("data/rumah.db").display()
+        ))
+        .unwrap(),
+        &PoolSettings::default(),
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(String, String, Option<i64>)> = rumah_store::Exec::fetch_all(
+        &mut db.clone(),
+        rumah_store::q!("SELECT client_id, id_token_signed_response_alg, access_token_lifetime_s FROM oidc_clients ORDER BY client_id"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("biasa".to_owned(), "ES256".to_owned(), None),
+            ("rsa".to_owned(), "RS256".to_owned(), Some(300))
+        ]
+    );
+    db.close().await;
+    // Rotation renews ES256 and every algorithm in use.
+    let out = run(rumah(dir.path()).args(["admin", "rotate-keys"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(ES256)"), "{}", stdout(&out));
+}
+
 #[test]
 fn argon2_rate_measures_password_checks_with_the_configured_cost() {
     let dir = tempfile::tempdir().unwrap();

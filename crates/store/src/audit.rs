@@ -33,6 +33,8 @@ pub mod event {
     pub const IID_RULES_COPIED: &str = "iid_rules.copied";
     pub const OIDC_CLIENT_CREATED: &str = "oidc.client_created";
     pub const OIDC_CLIENT_DELETED: &str = "oidc.client_deleted";
+    /// A client's settings were edited (`details`: what changed).
+    pub const OIDC_CLIENT_UPDATED: &str = "oidc.client_updated";
     /// A client was given a new secret; the old one stopped working.
     pub const OIDC_CLIENT_SECRET_ROTATED: &str = "oidc.client_secret_rotated";
     /// Accounts were imported from a personnel list (counts in `details`).
@@ -84,6 +86,7 @@ pub mod event {
         IID_RULES_COPIED,
         OIDC_CLIENT_CREATED,
         OIDC_CLIENT_DELETED,
+        OIDC_CLIENT_UPDATED,
         OIDC_CLIENT_SECRET_ROTATED,
         ACCOUNTS_IMPORTED,
         OIDC_KEYS_ROTATED,

@@ -11,6 +11,7 @@ state; afterwards prompt=none answers login_required). Prints one JSON object wi
 raises, so the process exits non-zero.
 """
 
+import base64
 import html
 import json
 import os
@@ -106,4 +107,6 @@ print(json.dumps({
     "sid": claims.get("sid"),
     "end_session_endpoint": end_session,
     "logged_out": True,
+    # The algorithm the validated ID token was signed with.
+    "id_token_alg": json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[0] + "==")).get("alg"),
 }))

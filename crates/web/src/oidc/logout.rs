@@ -460,7 +460,9 @@ impl BackChannel {
         if due.is_empty() {
             return Ok(round);
         }
-        let signer = keys::signer(&mut db, &self.kek).await?;
+        // Each client's tokens are signed with its algorithm; one signer each.
+        let mut signers: std::collections::HashMap<String, keys::Signer> =
+            std::collections::HashMap::new();
         for id in due {
             let Some(p) = store::claim(&mut db, id, now).await? else {
                 continue;
@@ -469,6 +471,17 @@ impl BackChannel {
             let error = if now >= expires {
                 "expired before it could be delivered".to_owned()
             } else {
+                let alg = rumah_store::oidc::clients::by_client_id(&mut db, &p.client_id)
+                    .await?
+                    .map_or_else(
+                        || keys::DEFAULT_ALG.to_owned(),
+                        |c| c.id_token_signed_response_alg,
+                    );
+                if !signers.contains_key(&alg) {
+                    let signer = keys::signer(&mut db, &self.kek, &alg).await?;
+                    signers.insert(alg.clone(), signer);
+                }
+                let signer = &signers[&alg];
                 let token = signer.sign(
                     "logout+jwt",
                     &json!({

@@ -12,6 +12,8 @@ use rumah_store::oidc::clients::{self, NewClient};
 use rumah_store::secret::random_bytes;
 use rumah_store::{Exec, StoreError};
 
+use crate::oidc::keys::{ALGORITHMS, DEFAULT_ALG};
+
 pub const DEFAULT_SCOPES: &str = "openid profile email phone offline_access nip org region roles";
 pub const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
 pub const DEFAULT_GRANTS: [&str; 2] = ["authorization_code", "refresh_token"];
@@ -26,6 +28,10 @@ pub enum Field {
     BackchannelLogoutUri,
     Grants,
     Scopes,
+    SigningAlg,
+    AccessTokenLifetime,
+    RefreshTokenLifetime,
+    Jwks,
 }
 
 impl Field {
@@ -39,6 +45,10 @@ impl Field {
             Self::BackchannelLogoutUri => "backchannel_logout_uri",
             Self::Grants => "grants",
             Self::Scopes => "scopes",
+            Self::SigningAlg => "signing_alg",
+            Self::AccessTokenLifetime => "access_token_lifetime",
+            Self::RefreshTokenLifetime => "refresh_token_lifetime",
+            Self::Jwks => "jwks",
         }
     }
 }
@@ -56,6 +66,10 @@ pub enum ProblemKind {
     PublicClientCredentials,
     RedirectRequired,
     UnknownScope,
+    UnknownAlg,
+    LifetimeRange,
+    JwksRequired,
+    JwksInvalid,
 }
 
 impl ProblemKind {
@@ -73,6 +87,10 @@ impl ProblemKind {
             Self::PublicClientCredentials => "public_client_credentials",
             Self::RedirectRequired => "redirect_required",
             Self::UnknownScope => "scope_unknown",
+            Self::UnknownAlg => "alg_unknown",
+            Self::LifetimeRange => "lifetime_range",
+            Self::JwksRequired => "jwks_required",
+            Self::JwksInvalid => "jwks_invalid",
         }
     }
 }
@@ -114,6 +132,12 @@ impl fmt::Display for Problem {
                 write!(f, "is required for the authorization_code grant")
             }
             ProblemKind::UnknownScope => write!(f, "{v:?} is not one of {}", SCOPES.join(", ")),
+            ProblemKind::UnknownAlg => write!(f, "{v:?} is not one of {}", ALGORITHMS.join(", ")),
+            ProblemKind::LifetimeRange => write!(f, "{v:?} is outside the allowed range"),
+            ProblemKind::JwksRequired => {
+                write!(f, "private_key_jwt needs the client's public keys (a JWKS)")
+            }
+            ProblemKind::JwksInvalid => write!(f, "{v}"),
         }
     }
 }
@@ -136,10 +160,21 @@ pub struct Registration {
     pub scopes: Vec<String>,
     pub first_party: bool,
     pub require_mfa: bool,
-    /// A JWKS already checked by `client_auth::check_jwks`: the client
+    /// A JWKS (checked by `client_auth::check_jwks`): the client
     /// authenticates with `private_key_jwt` and gets no secret.
     pub jwks: Option<String>,
+    /// The algorithm of its tokens; `None`: ES256.
+    pub signing_alg: Option<String>,
+    /// Seconds; `None`: the provider's defaults.
+    pub access_token_lifetime_s: Option<i64>,
+    pub refresh_token_lifetime_s: Option<i64>,
 }
+
+/// Access (and ID) token lifetimes a client may have, in seconds: at most a
+/// day, well inside the time a rotated key stays published.
+pub const ACCESS_LIFETIME_S: std::ops::RangeInclusive<i64> = 60..=86_400;
+/// Refresh-token lifetimes, in seconds (an hour to 90 days).
+pub const REFRESH_LIFETIME_S: std::ops::RangeInclusive<i64> = 3_600..=7_776_000;
 
 /// A client_id from a name: lowercase letters, digits and '-'.
 pub fn slug(name: &str) -> String {
@@ -269,7 +304,60 @@ impl Registration {
                 });
             }
         }
+        let mut add = |field, kind, value: &str| {
+            out.push(Problem {
+                field,
+                kind,
+                value: value.to_owned(),
+            })
+        };
+        if !ALGORITHMS.contains(&self.signing_alg()) {
+            add(
+                Field::SigningAlg,
+                ProblemKind::UnknownAlg,
+                self.signing_alg(),
+            );
+        }
+        for (field, value, range) in [
+            (
+                Field::AccessTokenLifetime,
+                self.access_token_lifetime_s,
+                ACCESS_LIFETIME_S,
+            ),
+            (
+                Field::RefreshTokenLifetime,
+                self.refresh_token_lifetime_s,
+                REFRESH_LIFETIME_S,
+            ),
+        ] {
+            if let Some(v) = value.filter(|v| !range.contains(v)) {
+                add(field, ProblemKind::LifetimeRange, &v.to_string());
+            }
+        }
+        match self.jwks.as_deref().map(str::trim) {
+            Some("") => add(Field::Jwks, ProblemKind::JwksRequired, ""),
+            Some(j) => {
+                if let Err(e) = crate::oidc::client_auth::check_jwks(j) {
+                    add(Field::Jwks, ProblemKind::JwksInvalid, &e);
+                }
+            }
+            None => {}
+        }
         out
+    }
+
+    pub fn signing_alg(&self) -> &str {
+        self.signing_alg.as_deref().unwrap_or(DEFAULT_ALG)
+    }
+
+    /// The stored `token_endpoint_auth_method` (a client with keys reads
+    /// as `private_key_jwt` whatever this says, see migration 0421).
+    fn auth_method(&self) -> &'static str {
+        match (self.public, self.secret_post) {
+            (true, _) => "none",
+            (false, true) => "client_secret_post",
+            (false, false) => "client_secret_basic",
+        }
     }
 }
 
@@ -304,11 +392,7 @@ pub async fn register(ex: &mut impl Exec, r: &Registration) -> Result<Registered
     }
     let client_id = r.client_id();
     let secret = (!r.public && r.jwks.is_none()).then(new_secret);
-    let method = match (r.public, r.secret_post) {
-        (true, _) => "none",
-        (false, true) => "client_secret_post",
-        (false, false) => "client_secret_basic",
-    };
+    let method = r.auth_method();
     let created = clients::create(
         ex,
         &NewClient {
@@ -350,9 +434,107 @@ pub async fn register(ex: &mut impl Exec, r: &Registration) -> Result<Registered
     if r.require_mfa {
         clients::set_require_mfa(ex, &client_id, true).await?;
     }
+    clients::set_token_settings(
+        ex,
+        &client_id,
+        r.signing_alg(),
+        r.access_token_lifetime_s,
+        r.refresh_token_lifetime_s,
+    )
+    .await?;
     Ok(Registered {
         client_id,
         secret: secret.map(|(s, _)| s),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("invalid client")]
+    Invalid(Vec<Problem>),
+    #[error("no such client")]
+    NotFound,
+    /// Someone else saved the client since `version` was read.
+    #[error("the client was changed since it was read")]
+    Stale,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an edit did.
+#[derive(Debug, Clone)]
+pub struct Updated {
+    /// A new secret, shown once: the client had none and now needs one.
+    pub secret: Option<String>,
+    pub version: i64,
+}
+
+/// Replaces every setting of `client_id` (its id stays) with `r`, checked
+/// as a registration is, if it is still at `version`. A client that
+/// becomes public or authenticates with keys loses its secret; one that
+/// needs a secret and had none gets a new one; otherwise the secret stays.
+pub async fn update(
+    ex: &mut impl Exec,
+    client_id: &str,
+    version: i64,
+    r: &Registration,
+) -> Result<Updated, UpdateError> {
+    let r = Registration {
+        client_id: Some(client_id.to_owned()),
+        ..r.clone()
+    };
+    let problems = r.problems();
+    if !problems.is_empty() {
+        return Err(UpdateError::Invalid(problems));
+    }
+    let current = clients::any_by_client_id(ex, client_id)
+        .await?
+        .ok_or(UpdateError::NotFound)?;
+    if current.version != version {
+        return Err(UpdateError::Stale);
+    }
+    let needs_secret = !r.public && r.jwks.is_none();
+    let kept = current
+        .secret_hash
+        .clone()
+        .filter(|_| current.token_endpoint_auth_method != "private_key_jwt");
+    let (secret, secret_hash) = match (needs_secret, kept) {
+        (false, _) => (None, None),
+        (true, Some(h)) => (None, Some(h)),
+        (true, None) => {
+            let (s, h) = new_secret();
+            (Some(s), Some(h))
+        }
+    };
+    let saved = clients::update(
+        ex,
+        &clients::ClientUpdate {
+            client_id,
+            version,
+            name: r.name(),
+            secret_hash: secret_hash.as_deref(),
+            redirect_uris: &r.redirect_uris,
+            post_logout_redirect_uris: &r.post_logout_redirect_uris,
+            backchannel_logout_uri: r.backchannel_logout_uri.as_deref(),
+            backchannel_logout_session_required: r.backchannel_logout_session_required,
+            allowed_scopes: &r.scopes().to_string_list(),
+            grant_types: &r.grants().join(" "),
+            token_endpoint_auth_method: r.auth_method(),
+            jwks: r.jwks.as_deref(),
+            first_party: r.first_party,
+            require_mfa: r.require_mfa,
+            signing_alg: r.signing_alg(),
+            access_token_lifetime_s: r.access_token_lifetime_s,
+            refresh_token_lifetime_s: r.refresh_token_lifetime_s,
+        },
+    )
+    .await?;
+    if !saved {
+        return Err(UpdateError::Stale);
+    }
+    Ok(Updated {
+        secret,
+        version: version + 1,
     })
 }
 

@@ -93,7 +93,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
+        "id_token_signing_alg_values_supported": keys::ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": crate::oidc::client_auth::ALGORITHMS,
         "introspection_endpoint_auth_signing_alg_values_supported": crate::oidc::client_auth::ALGORITHMS,
@@ -119,7 +119,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
 async fn jwks(State(state): State<AppState>) -> AppResult<Response> {
     let mut db = state.db();
     // Make sure a key exists, so the JWKS is never empty.
-    keys::signer(&mut db, state.kek())
+    keys::signer(&mut db, state.kek(), keys::DEFAULT_ALG)
         .await
         .map_err(AppError::internal)?;
     let doc = keys::jwks(&mut db).await.map_err(AppError::internal)?;
@@ -755,6 +755,23 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
     .await
 }
 
+/// The key for `client`'s tokens, in its algorithm (ID and access tokens
+/// alike: a client that verifies one verifies the other).
+async fn client_signer(state: &AppState, client: &Client) -> AppResult<keys::Signer> {
+    keys::signer(
+        &mut state.db(),
+        state.kek(),
+        &client.id_token_signed_response_alg,
+    )
+    .await
+    .map_err(AppError::internal)
+}
+
+/// How long `client`'s access and ID tokens live, in seconds.
+fn access_ttl_s(client: &Client) -> i64 {
+    client.access_token_lifetime_s.unwrap_or(TOKEN_TTL_S)
+}
+
 async fn client_credentials(
     state: &AppState,
     client: &Client,
@@ -762,9 +779,8 @@ async fn client_credentials(
 ) -> AppResult<Response> {
     let allowed = Scopes::parse(&client.allowed_scopes);
     let scope = Scopes::parse(form.scope.as_deref().unwrap_or("")).within(&allowed);
-    let signer = keys::signer(&mut state.db(), state.kek())
-        .await
-        .map_err(AppError::internal)?;
+    let signer = client_signer(state, client).await?;
+    let ttl = access_ttl_s(client);
     let now = Timestamp::now().0 / 1000;
     let iss = issuer(state);
     let at = signer
@@ -772,13 +788,13 @@ async fn client_credentials(
             "at+jwt",
             &json!({
                 "iss": iss, "sub": format!("client:{}", client.client_id), "aud": format!("{iss}/api"),
-                "client_id": client.client_id, "iat": now, "exp": now + TOKEN_TTL_S,
+                "client_id": client.client_id, "iat": now, "exp": now + ttl,
                 "jti": URL_SAFE_NO_PAD.encode(random_bytes::<16>()), "scope": scope.to_string_list(),
             }),
         )
         .map_err(AppError::internal)?;
     Ok(no_store(
-        Json(json!({ "access_token": at, "token_type": "Bearer", "expires_in": TOKEN_TTL_S, "scope": scope.to_string_list() }))
+        Json(json!({ "access_token": at, "token_type": "Bearer", "expires_in": ttl, "scope": scope.to_string_list() }))
             .into_response(),
     ))
 }
@@ -846,9 +862,8 @@ async fn issue_tokens(
     family: Option<&str>,
     with_id_token: bool,
 ) -> AppResult<Response> {
-    let signer = keys::signer(&mut state.db(), state.kek())
-        .await
-        .map_err(AppError::internal)?;
+    let signer = client_signer(state, client).await?;
+    let ttl = access_ttl_s(client);
     let now_ms = Timestamp::now().0;
     let now = now_ms / 1000;
     let iss = issuer(state);
@@ -858,7 +873,7 @@ async fn issue_tokens(
             "at+jwt",
             &json!({
                 "iss": iss, "sub": sub, "aud": format!("{iss}/api"), "client_id": client.client_id,
-                "iat": now, "exp": now + TOKEN_TTL_S, "auth_time": s.auth_time / 1000,
+                "iat": now, "exp": now + ttl, "auth_time": s.auth_time / 1000,
                 "jti": URL_SAFE_NO_PAD.encode(random_bytes::<16>()), "scope": s.scope.to_string_list(),
             }),
         )
@@ -866,19 +881,25 @@ async fn issue_tokens(
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_S,
+        "expires_in": ttl,
         "scope": s.scope.to_string_list(),
     });
     if with_id_token {
-        // at_hash: the left half of the SHA-256 of the access token (ES256).
-        let digest = Sha256::digest(access_token.as_bytes());
+        // at_hash: the left half of the access token's hash, with the hash
+        // of the ID token's algorithm (SHA-512 for Ed25519).
+        let digest = if signer.alg == jsonwebtoken::Algorithm::EdDSA {
+            sha2::Sha512::digest(access_token.as_bytes()).to_vec()
+        } else {
+            Sha256::digest(access_token.as_bytes()).to_vec()
+        };
+        let half = digest.len() / 2;
         let mut claims = user_claims(state, s.account_id, s.scope).await?;
         for (k, v) in [
             ("iss", json!(iss)),
             ("aud", json!(client.client_id)),
             ("azp", json!(client.client_id)),
             ("iat", json!(now)),
-            ("exp", json!(now + TOKEN_TTL_S)),
+            ("exp", json!(now + ttl)),
             ("auth_time", json!(s.auth_time / 1000)),
             (
                 "amr",
@@ -889,7 +910,7 @@ async fn issue_tokens(
                         .collect::<Vec<_>>()
                 ),
             ),
-            ("at_hash", json!(URL_SAFE_NO_PAD.encode(&digest[..16]))),
+            ("at_hash", json!(URL_SAFE_NO_PAD.encode(&digest[..half]))),
         ] {
             claims.insert(k.into(), v);
         }
@@ -929,7 +950,10 @@ async fn issue_tokens(
                 amr: s.amr,
                 acr: s.acr,
                 now: now_ms,
-                expires_at: now_ms + REFRESH_TTL_MS,
+                expires_at: now_ms
+                    + client
+                        .refresh_token_lifetime_s
+                        .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000)),
             },
         )
         .await?;

@@ -23,6 +23,7 @@ mod oidc_logout;
 mod oidc_node_client;
 mod oidc_nodes;
 mod oidc_pkjwt;
+mod oidc_signing;
 mod ops;
 mod pages;
 mod password_reset;

@@ -94,9 +94,9 @@ async fn verify(app: &TestApp, token: &str, typ: &str, audience: &str) -> serde_
     verify_jwt(app, token, typ, Some(audience)).await
 }
 
-/// Verifies a JWT of type `typ` against the provider's JWKS (ES256, our
-/// issuer, not expired; the audience only when given) and returns its
-/// claims.
+/// Verifies a JWT of type `typ` against the provider's JWKS (the key its
+/// `kid` names, in that key's algorithm; our issuer, not expired; the
+/// audience only when given) and returns its claims.
 pub(crate) async fn verify_jwt(
     app: &TestApp,
     token: &str,
@@ -104,7 +104,6 @@ pub(crate) async fn verify_jwt(
     audience: Option<&str>,
 ) -> serde_json::Value {
     let header = jsonwebtoken::decode_header(token).unwrap();
-    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
     assert_eq!(header.typ.as_deref(), Some(typ));
     let jwks: serde_json::Value = app
         .client()
@@ -122,12 +121,25 @@ pub(crate) async fn verify_jwt(
         .iter()
         .find(|k| k["kid"] == kid.as_str())
         .expect("the kid is published");
-    let key = jsonwebtoken::DecodingKey::from_ec_components(
-        jwk["x"].as_str().unwrap(),
-        jwk["y"].as_str().unwrap(),
-    )
-    .unwrap();
-    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    assert_eq!(jwk["use"], "sig");
+    let s = |name: &str| jwk[name].as_str().unwrap();
+    let (alg, key) = match s("alg") {
+        "ES256" => (
+            jsonwebtoken::Algorithm::ES256,
+            jsonwebtoken::DecodingKey::from_ec_components(s("x"), s("y")).unwrap(),
+        ),
+        "RS256" => (
+            jsonwebtoken::Algorithm::RS256,
+            jsonwebtoken::DecodingKey::from_rsa_components(s("n"), s("e")).unwrap(),
+        ),
+        "EdDSA" => (
+            jsonwebtoken::Algorithm::EdDSA,
+            jsonwebtoken::DecodingKey::from_ed_components(s("x")).unwrap(),
+        ),
+        other => panic!("unexpected algorithm {other}"),
+    };
+    assert_eq!(header.alg, alg, "the header names the key's algorithm");
+    let mut v = jsonwebtoken::Validation::new(alg);
     match audience {
         Some(aud) => v.set_audience(&[aud]),
         None => v.validate_aud = false,

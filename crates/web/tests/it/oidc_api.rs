@@ -113,7 +113,7 @@ fn claims_of(token: &str) -> serde_json::Value {
 
 /// Signs `claims` as an access token with the server's current key.
 async fn sign(app: &TestApp, claims: &serde_json::Value) -> String {
-    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK))
+    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK), "ES256")
         .await
         .unwrap();
     signer.sign("at+jwt", claims).unwrap()

@@ -291,7 +291,7 @@ app_test!(spawn: spawn, async fn an_expired_hint_is_accepted_but_only_our_signat
     assert!(signed_in_still(&app, &browser).await);
 
     // An expired ID token that we signed is a good hint.
-    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK)).await.unwrap();
+    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK), "ES256").await.unwrap();
     let mut old = id.clone();
     old["iat"] = serde_json::json!(id["iat"].as_i64().unwrap() - 86_400);
     old["exp"] = serde_json::json!(id["iat"].as_i64().unwrap() - 80_000);

@@ -67,7 +67,7 @@ app_test!(spawn: spawn, async fn openid_client_runs_the_flows_and_refuses_what_i
     let issuer = app.url("").trim_end_matches('/').to_owned();
     // ID tokens signed with the server's own key that the library must
     // still refuse: one expired, one for another client.
-    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK)).await.unwrap();
+    let signer = rumah_web::oidc::keys::signer(&mut app.conn(), &Kek::new(KEK), "ES256").await.unwrap();
     let id_token = |aud: &str, iat: i64, exp: i64| {
         signer
             .sign("JWT", &serde_json::json!({

@@ -45,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/klien/baru", get(clients::new).post(clients::create))
         .route("/admin/klien/{client_id}/rahasia", post(clients::rotate))
         .route(
+            "/admin/klien/{client_id}/ubah",
+            get(clients::edit).post(clients::update),
+        )
+        .route(
             "/admin/klien/{client_id}/hapus",
             get(clients::confirm_delete).post(clients::delete),
         )
