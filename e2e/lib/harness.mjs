@@ -11,12 +11,15 @@ const repo = resolve(import.meta.dirname, "..", "..");
 const binary = process.env.RUMAH_BIN ?? join(repo, "target", "debug", "rumah");
 export const DEMO_PASSWORD = "demo-jatim-2026";
 
-/** Starts the server; resolves once it prints the address it listens on. */
-export async function startServer() {
+/**
+ * Starts the server; resolves once it prints the address it listens on.
+ * `listen` and `publicUrl` override the free port on 127.0.0.1 and its URL.
+ */
+export async function startServer({ listen = "127.0.0.1:0", publicUrl } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "rumah-e2e-"));
   const env = { ...process.env, RUMAH_LOG: "warn" };
   for (const key of Object.keys(env)) if (key.startsWith("RUMAH_") && key !== "RUMAH_LOG") delete env[key];
-  const child = spawn(binary, ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+  const child = spawn(binary, ["serve", "--demo", "--listen", listen, "--data-dir", dataDir, ...(publicUrl ? ["--public-url", publicUrl] : [])], {
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });

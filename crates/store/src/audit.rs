@@ -52,6 +52,10 @@ pub mod event {
     pub const MFA_FAILED: &str = "mfa.failed";
     /// A recovery code was used to sign in.
     pub const MFA_RECOVERY_USED: &str = "mfa.recovery_used";
+    /// A WebAuthn authenticator (passkey, security key) was registered.
+    pub const WEBAUTHN_ADDED: &str = "webauthn.added";
+    /// A WebAuthn authenticator was removed.
+    pub const WEBAUTHN_REMOVED: &str = "webauthn.removed";
     /// A client sent the user to the end-session endpoint and the session ended.
     pub const OIDC_LOGOUT: &str = "oidc.logout";
     /// A back-channel logout token reached the client (2xx).
@@ -100,6 +104,8 @@ pub mod event {
         MFA_RECOVERY_REGENERATED,
         MFA_FAILED,
         MFA_RECOVERY_USED,
+        WEBAUTHN_ADDED,
+        WEBAUTHN_REMOVED,
         PASSWORD_RESET_REQUESTED,
         PASSWORD_RESET_COMPLETED,
         PASSWORD_RESET_FAILED,

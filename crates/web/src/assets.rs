@@ -27,6 +27,11 @@ const FILES: &[Asset] = &[
         body: include_bytes!("../static/app.js"),
     },
     Asset {
+        name: "webauthn.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../static/webauthn.js"),
+    },
+    Asset {
         name: "logo.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../static/logo.svg"),

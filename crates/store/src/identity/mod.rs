@@ -9,3 +9,4 @@ pub mod reset;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod webauthn;

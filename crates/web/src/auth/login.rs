@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use rumah_domain::identity::{AccountId, LoginId};
 use rumah_domain::time::Timestamp;
 use rumah_store::audit::{self, event};
-use rumah_store::identity::{accounts, mfa, sessions, throttle};
+use rumah_store::identity::{accounts, mfa, sessions, throttle, webauthn};
 
 use crate::auth::password::Verification;
 use crate::error::AppError;
@@ -122,7 +122,9 @@ pub async fn attempt(
                 accounts::set_password_hash(&mut db, c.account_id(), &fresh).await?;
             }
             throttle::clear(&mut db, &id_key).await?;
-            if mfa::is_enabled(&mut db, c.account_id()).await? {
+            if mfa::is_enabled(&mut db, c.account_id()).await?
+                || webauthn::has_any(&mut db, c.account_id()).await?
+            {
                 return Ok(LoginOutcome::SecondStep {
                     account: c.account_id(),
                     purpose: mfa::Purpose::Verify,

@@ -48,9 +48,10 @@ pub const PENDING_TTL: Duration = Duration::from_secs(5 * 60);
 /// The issuer shown in authenticator apps.
 const ISSUER: &str = "Satu Akun Jatim";
 
-/// True if the session's methods include a second factor.
+/// True if the session's methods include a second factor (`otp`: TOTP or
+/// a recovery code; `hwk`: a WebAuthn key).
 pub fn has_second_factor(amr: &str) -> bool {
-    amr.split(' ').any(|m| m == "otp")
+    amr.split(' ').any(|m| m == "otp" || m == "hwk")
 }
 
 /// The `acr` value a session's methods reach.
@@ -355,10 +356,12 @@ pub async fn verify(
     Ok(Verdict::Wrong)
 }
 
-/// Starts a session that used both factors.
+/// Starts a session that used both factors; `amr` is [`AMR_MFA`] or
+/// [`crate::auth::webauthn::AMR_WEBAUTHN`].
 pub async fn start_session(
     state: &AppState,
     account: AccountId,
+    amr: &str,
     ip: IpAddr,
     user_agent: Option<&str>,
 ) -> Result<String, AppError> {
@@ -369,7 +372,7 @@ pub async fn start_session(
             account,
             expires_at: now.plus(state.config().session_ttl),
             auth_time: now,
-            amr: AMR_MFA,
+            amr,
             acr: Some(ACR_MFA),
             ip: Some(&ip.to_string()),
             user_agent,
@@ -521,5 +524,7 @@ mod tests {
         assert_eq!(acr_for("pwd"), ACR_PWD);
         assert_eq!(acr_for(AMR_MFA), ACR_MFA);
         assert!(!has_second_factor("pwdotp"));
+        assert!(has_second_factor(crate::auth::webauthn::AMR_WEBAUTHN));
+        assert_eq!(acr_for("pwd hwk"), ACR_MFA);
     }
 }

@@ -5,5 +5,6 @@ pub mod login;
 pub mod mfa;
 pub mod password;
 pub mod session;
+pub mod webauthn;
 
 pub use session::{ApiCaller, CurrentUser, SessionUser};

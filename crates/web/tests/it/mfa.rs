@@ -518,7 +518,7 @@ fn challenge() -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
 }
 
-fn authorize_url(client_id: &str, extra: &str) -> String {
+pub(crate) fn authorize_url(client_id: &str, extra: &str) -> String {
     format!(
         "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid+profile&state=st-1&nonce=n-1&code_challenge={}&code_challenge_method=S256{extra}",
         url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
@@ -526,7 +526,7 @@ fn authorize_url(client_id: &str, extra: &str) -> String {
     )
 }
 
-fn callback(res: &reqwest::Response) -> std::collections::HashMap<String, String> {
+pub(crate) fn callback(res: &reqwest::Response) -> std::collections::HashMap<String, String> {
     assert_eq!(res.status(), 303, "a redirect");
     let loc = location(res);
     assert!(loc.starts_with(REDIRECT), "to the client: {loc}");
@@ -539,7 +539,7 @@ fn callback(res: &reqwest::Response) -> std::collections::HashMap<String, String
 
 /// Exchanges a code and returns the ID token's claims (signature checked
 /// against the JWKS).
-async fn id_token(app: &TestApp, client_id: &str, code: &str) -> serde_json::Value {
+pub(crate) async fn id_token(app: &TestApp, client_id: &str, code: &str) -> serde_json::Value {
     let res = app
         .client()
         .post(app.url("/oidc/token"))

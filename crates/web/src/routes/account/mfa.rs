@@ -220,6 +220,7 @@ struct MfaPage<'a> {
     enrol: Option<Enrolment>,
     next: String,
     error: Option<String>,
+    webauthn: super::webauthn::Section,
 }
 
 /// The recovery codes, shown once, and where to go on.
@@ -236,7 +237,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     user: &CurrentUser,
     ctx: &RequestCtx,
@@ -262,6 +263,7 @@ async fn page(
             enrol,
             next,
             error: refusal.as_ref().map(|r| r.msg.render(ctx.lang)),
+            webauthn: super::webauthn::section(state, user, ctx).await?,
         },
     )?;
     Ok(match refusal {

@@ -7,6 +7,7 @@ pub use password::password_error_key;
 mod profile;
 mod sessions;
 mod tokens;
+mod webauthn;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -24,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route(mfa::ENABLE, post(mfa::enable))
         .route(mfa::REGENERATE, post(mfa::regenerate))
         .route(mfa::DISABLE, post(mfa::disable))
+        .route(webauthn::ADD, post(webauthn::add))
+        .route(webauthn::REMOVE, post(webauthn::remove))
         .route("/akun/sesi", get(sessions::list))
         .route("/akun/sesi/keluar-semua", post(sessions::end_all))
         .route("/akun/sesi/{id}/akhiri", post(sessions::end_one))

@@ -9,6 +9,10 @@
 //! A signed-in user whose session used only a password (sent here by an
 //! OpenID Connect client that requires MFA) steps up: a correct code marks
 //! the session as having used both factors.
+//!
+//! An account with a WebAuthn key (passkey, security key) may answer the
+//! same step with it instead (`POST /masuk/mfa/kunci`); the session then
+//! has `amr` `pwd hwk` and the same `acr`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -22,8 +26,9 @@ use rumah_store::identity::{accounts, mfa};
 use serde::Deserialize;
 
 use crate::auth::SessionUser;
-use crate::auth::mfa as totp;
+use crate::auth::mfa::{self as totp, Verdict};
 use crate::auth::session::start_session_headers;
+use crate::auth::webauthn::{self, Outcome};
 use crate::error::AppResult;
 use crate::extract::{Ctx, FormData, QueryParams, safe_return_path};
 use crate::middleware::RequestCtx;
@@ -33,6 +38,7 @@ use crate::state::AppState;
 
 pub const STEP_PATH: &str = "/masuk/mfa";
 pub const ENROL_PATH: &str = "/masuk/mfa/daftar";
+pub const WEBAUTHN_PATH: &str = "/masuk/mfa/kunci";
 
 #[derive(askama::Template)]
 #[template(path = "auth/mfa.html")]
@@ -40,6 +46,10 @@ struct StepPage<'a> {
     ctx: &'a RequestCtx,
     next: String,
     step_up: bool,
+    /// The account has a TOTP authenticator (show the code form).
+    totp: bool,
+    /// Options for `navigator.credentials.get` if the account has a key.
+    webauthn_options: Option<String>,
     error: Option<String>,
 }
 
@@ -88,6 +98,50 @@ async fn subject(
     Ok(ctx.session.clone().map(Subject::StepUp))
 }
 
+impl Subject {
+    fn account(&self) -> AccountId {
+        match self {
+            Self::Pending(p, _) => p.account,
+            Self::StepUp(u) => u.account(),
+        }
+    }
+
+    /// Where this second step's WebAuthn challenge is kept.
+    fn binding(&self) -> String {
+        match self {
+            Self::Pending(p, _) => webauthn::login_binding(p.id),
+            Self::StepUp(u) => webauthn::step_up_binding(u.info.session_id),
+        }
+    }
+}
+
+/// The second-step page for `subject`, with a fresh WebAuthn challenge if
+/// the account has a key, and the refusal if there is one.
+async fn step_page(
+    state: &AppState,
+    ctx: &RequestCtx,
+    subject: &Subject,
+    next: String,
+    refusal: Option<&Refusal>,
+) -> AppResult<Response> {
+    let account = subject.account();
+    let totp = mfa::is_enabled(&mut state.db(), account).await?;
+    let webauthn_options =
+        webauthn::begin_authentication(state, account, &subject.binding()).await?;
+    let page = StepPage {
+        ctx,
+        next,
+        step_up: matches!(subject, Subject::StepUp(_)),
+        totp,
+        webauthn_options,
+        error: refusal.map(|r| r.msg.render(ctx.lang)),
+    };
+    match refusal {
+        None => render(&page),
+        Some(r) => Ok(r.finish(render_with(r.status, &page)?)),
+    }
+}
+
 fn to_login(next: &str) -> Response {
     Redirect::to(&format!(
         "/masuk?next={}",
@@ -114,17 +168,15 @@ pub async fn show(
         Some(Subject::Pending(p, _)) if p.purpose == mfa::Purpose::Enrol => {
             Ok(Redirect::to(ENROL_PATH).into_response())
         }
-        Some(Subject::Pending(..)) => render(&StepPage {
-            ctx: &ctx,
-            next: String::new(),
-            step_up: false,
-            error: None,
-        }),
+        Some(s @ Subject::Pending(..)) => step_page(&state, &ctx, &s, String::new(), None).await,
         Some(Subject::StepUp(u)) => {
             if totp::has_second_factor(&u.info.amr) {
                 return Ok(Redirect::to(&next).into_response());
             }
-            if !mfa::is_enabled(&mut state.db(), u.account()).await? {
+            let mut db = state.db();
+            if !mfa::is_enabled(&mut db, u.account()).await?
+                && !rumah_store::identity::webauthn::has_any(&mut db, u.account()).await?
+            {
                 return Ok(Redirect::to(&format!(
                     "{}?next={}",
                     account_mfa::PAGE,
@@ -132,12 +184,7 @@ pub async fn show(
                 ))
                 .into_response());
             }
-            render(&StepPage {
-                ctx: &ctx,
-                next,
-                step_up: true,
-                error: None,
-            })
+            step_page(&state, &ctx, &Subject::StepUp(u), next, None).await
         }
     }
 }
@@ -147,19 +194,6 @@ pub struct CodeForm {
     #[serde(default)]
     code: String,
     next: Option<String>,
-}
-
-fn refused(ctx: &RequestCtx, next: String, step_up: bool, r: &Refusal) -> AppResult<Response> {
-    let res = render_with(
-        r.status,
-        &StepPage {
-            ctx,
-            next,
-            step_up,
-            error: Some(r.msg.render(ctx.lang)),
-        },
-    )?;
-    Ok(r.finish(res))
 }
 
 async fn audit_login(
@@ -198,7 +232,7 @@ async fn complete(
         return Ok(None);
     }
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let token = totp::start_session(state, p.account, ctx.client_ip, ua).await?;
+    let token = totp::start_session(state, p.account, amr_of(method), ctx.client_ip, ua).await?;
     audit_login(
         state,
         p.account,
@@ -235,16 +269,42 @@ pub async fn submit(
     let shown_next = if step_up { next.clone() } else { String::new() };
     let input = match account_mfa::parse(&form.code, true) {
         Ok(i) => i,
-        Err(r) => return refused(&ctx, shown_next, step_up, &r),
+        Err(r) => return refused(&state, &ctx, subject, shown_next, &r).await,
     };
     let method = match account_mfa::check(&state, account, &username, &input, ctx.client_ip).await?
     {
         Ok(m) => m,
-        Err(r) => return refused(&ctx, shown_next, step_up, &r),
+        Err(r) => return refused(&state, &ctx, subject, shown_next, &r).await,
     };
+    finish(&state, &ctx, &headers, subject, next, method).await
+}
+
+async fn refused(
+    state: &AppState,
+    ctx: &RequestCtx,
+    subject: Option<Subject>,
+    next: String,
+    r: &Refusal,
+) -> AppResult<Response> {
     match subject {
-        Some(Subject::Pending(p, _)) => {
-            match complete(&state, &ctx, &headers, &p, &username, method).await? {
+        Some(s) => step_page(state, ctx, &s, next, Some(r)).await,
+        None => Ok(to_login(&next)),
+    }
+}
+
+/// Completes a second step answered with `method`: starts the session of
+/// a pending sign-in, or marks a stepping-up session.
+async fn finish(
+    state: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    subject: Option<Subject>,
+    next: String,
+    method: &str,
+) -> AppResult<Response> {
+    match subject {
+        Some(Subject::Pending(p, username)) => {
+            match complete(state, ctx, headers, &p, &username, method).await? {
                 Some(cookies) => Ok((cookies, Redirect::to(&p.next)).into_response()),
                 None => Ok(to_login(&p.next)),
             }
@@ -253,15 +313,15 @@ pub async fn submit(
             mfa::mark_session(
                 &mut state.db(),
                 u.info.session_id,
-                totp::AMR_MFA,
+                amr_of(method),
                 totp::ACR_MFA,
                 Timestamp::now(),
             )
             .await?;
             audit_login(
-                &state,
-                account,
-                &username,
+                state,
+                u.account(),
+                &u.info.username,
                 &ctx.client_ip.to_string(),
                 serde_json::json!({ "mfa": method, "step_up": true }),
             )
@@ -270,6 +330,67 @@ pub async fn submit(
         }
         None => Ok(to_login(&next)),
     }
+}
+
+/// The `amr` of a session whose second step used `method`.
+fn amr_of(method: &str) -> &'static str {
+    if method == "webauthn" {
+        webauthn::AMR_WEBAUTHN
+    } else {
+        totp::AMR_MFA
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WebauthnForm {
+    /// The `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
+    #[serde(default)]
+    credential: String,
+    next: Option<String>,
+}
+
+/// `POST /masuk/mfa/kunci`: the second step (or step-up) answered with a
+/// WebAuthn key instead of a code.
+pub async fn submit_webauthn(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    FormData(form): FormData<WebauthnForm>,
+) -> AppResult<Response> {
+    let next = safe_return_path(form.next.as_deref());
+    let subject = subject(&state, &ctx, &headers).await?;
+    let (account, username, step_up) = match &subject {
+        None => return Ok(to_login(&next)),
+        Some(Subject::Pending(p, _)) if p.purpose == mfa::Purpose::Enrol => {
+            return Ok(Redirect::to(ENROL_PATH).into_response());
+        }
+        Some(Subject::Pending(p, name)) => (p.account, name.clone(), false),
+        Some(Subject::StepUp(u)) => (u.account(), u.info.username.clone(), true),
+    };
+    let shown_next = if step_up { next.clone() } else { String::new() };
+    let binding = subject.as_ref().map(Subject::binding).unwrap_or_default();
+    let outcome = webauthn::verify(
+        &state,
+        account,
+        &username,
+        &binding,
+        &form.credential,
+        ctx.client_ip,
+    )
+    .await?;
+    let refusal = match outcome {
+        Outcome::Checked(Verdict::Accepted(method)) => {
+            return finish(&state, &ctx, &headers, subject, next, method).await;
+        }
+        Outcome::Checked(Verdict::Wrong) => {
+            Refusal::new(StatusCode::UNAUTHORIZED, "webauthn.rejected")
+        }
+        Outcome::Checked(Verdict::Throttled { retry_after_secs }) => {
+            Refusal::throttled(retry_after_secs)
+        }
+        Outcome::Refused(p) => Refusal::new(p.status(), p.key()),
+    };
+    refused(&state, &ctx, subject, shown_next, &refusal).await
 }
 
 /// The pending sign-in that must enrol, if that is what the cookie names.

@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/masuk", get(login::show).post(login::submit))
         .route("/keluar", post(logout::submit))
         .route(mfa::STEP_PATH, get(mfa::show).post(mfa::submit))
+        .route(mfa::WEBAUTHN_PATH, post(mfa::submit_webauthn))
         .route(
             mfa::ENROL_PATH,
             get(mfa::show_enrol).post(mfa::submit_enrol),
