@@ -3,6 +3,7 @@
 
 mod support;
 
+mod admin_audit;
 mod admin_clients;
 mod admin_scope;
 mod api;
@@ -32,4 +33,3 @@ mod skm;
 mod skm_docs;
 mod tokens;
 mod users_import;
-mod webauthn;

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/organisasi", get(orgs::list).post(orgs::create))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/audit.csv", get(audit::csv))
         .route(
             "/admin/akun/impor",
             get(users_import::form).post(users_import::upload).layer(
