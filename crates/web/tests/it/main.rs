@@ -33,3 +33,4 @@ mod skm;
 mod skm_docs;
 mod tokens;
 mod users_import;
+mod webauthn;
