@@ -521,4 +521,28 @@ app_test!(spawn: spawn, async fn an_oidc_client_asking_for_mfa_accepts_a_key(app
     let id = id_token(&app, "simaster", &q["code"]).await;
     assert_eq!(id["amr"], serde_json::json!(["pwd", "hwk"]));
     assert_eq!(id["acr"], "urn:rumah:acr:mfa");
+
+    // Budi has no second factor: the client sends him to the account page,
+    // where registering a key brings him back to the request.
+    app.account("budi", Some("35.15.DINKES"), &[]).await;
+    let budi = app.signed_in("budi").await;
+    let res = get(&budi, &app, &authorize_url("simaster", "&acr_values=urn%3Arumah%3Aacr%3Amfa")).await;
+    let res = get(&budi, &app, &location(&res)).await;
+    let enrol = location(&res);
+    assert!(enrol.starts_with("/akun/mfa?next=%2Foidc%2Fauthorize"), "{enrol}");
+    let html = get(&budi, &app, &enrol).await.text().await.unwrap();
+    let options: CreationChallengeResponse =
+        serde_json::from_str(&attr(&html, "form#webauthn-add", "data-options").unwrap()).unwrap();
+    let next = attr(&html, "form#webauthn-add input[name=next]", "value").unwrap();
+    let token = csrf_from(&html).unwrap();
+    let mut budi_key = SoftPasskey::new(true);
+    let credential = budi_key.do_registration(origin(&app), options).unwrap();
+    let res = budi.post(app.url("/akun/mfa/kunci"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Budi"), ("credential", &serde_json::to_string(&credential).unwrap()), ("next", next.as_str())])
+        .send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), next, "back to the authorization request");
+    let q = callback(&get(&budi, &app, &next).await);
+    let id = id_token(&app, "simaster", &q["code"]).await;
+    assert_eq!(id["amr"], serde_json::json!(["pwd", "hwk"]));
 });
