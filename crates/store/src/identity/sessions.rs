@@ -226,12 +226,15 @@ pub async fn list_for_account(
     .await
 }
 
-/// Deletes sessions past their absolute expiry or idle for too long.
+/// Deletes sessions past their absolute expiry or idle for too long; the
+/// clients that received tokens in them get a back-channel logout token
+/// first (queued once, see `oidc::logout::sessions_expired`).
 pub async fn purge_expired(
     ex: &mut impl Exec,
     now: Timestamp,
     idle_timeout: std::time::Duration,
 ) -> Result<u64, StoreError> {
+    crate::oidc::logout::sessions_expired(ex, now.0, now.minus(idle_timeout).0).await?;
     ex.execute(q!(
         "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
         now,

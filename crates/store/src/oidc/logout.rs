@@ -60,6 +60,20 @@ pub async fn add_client(
     Ok(())
 }
 
+/// The `sid` already given to the live session a code was issued in
+/// (read only: a refresh reuses what the code exchange recorded).
+pub async fn sid_of_code(ex: &mut impl Exec, code_id: i64) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!(
+            "SELECT o.sid FROM oidc_codes c JOIN oidc_sessions o ON o.session_id = c.session_id
+             JOIN sessions s ON s.id = c.session_id
+             WHERE c.id = $1",
+            code_id
+        ))
+        .await?;
+    Ok(row.map(|(sid,)| sid))
+}
+
 /// The live session a code was issued in, if it still exists.
 pub async fn session_of_code(
     ex: &mut impl Exec,
@@ -215,6 +229,57 @@ pub async fn sessions_ending(
             s
         ))
         .await?;
+    }
+    Ok(queued)
+}
+
+/// Queues a logout token for every client with a back-channel logout URI
+/// that shares a session which expired (absolute expiry at or before `now`,
+/// or idle since `idle_before`), before the sweep deletes those sessions.
+/// Each (session, client) row is taken with `DELETE … RETURNING`, so when
+/// several nodes sweep at once each client is told once. Returns how many
+/// were queued.
+pub async fn sessions_expired(
+    ex: &mut impl Exec,
+    now: i64,
+    idle_before: i64,
+) -> Result<u64, StoreError> {
+    let taken: Vec<(i64, String)> = ex
+        .fetch_all(q!(
+            "DELETE FROM oidc_session_clients WHERE session_id IN
+                 (SELECT id FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2)
+             RETURNING session_id, client_id",
+            now,
+            idle_before
+        ))
+        .await?;
+    let mut queued = 0;
+    for (session_id, client_id) in taken {
+        let row: Option<(String, i64, String)> = ex
+            .fetch_optional(q!(
+                "SELECT o.sid, o.account_id, c.backchannel_logout_uri
+                 FROM oidc_sessions o JOIN oidc_clients c ON c.client_id = $2
+                 WHERE o.session_id = $1 AND c.backchannel_logout_uri IS NOT NULL
+                   AND c.disabled_at IS NULL",
+                session_id,
+                client_id.clone()
+            ))
+            .await?;
+        let Some((sid, account_id, uri)) = row else {
+            continue;
+        };
+        queued += ex
+            .execute(q!(
+                "INSERT INTO oidc_logout_outbox (client_id, uri, sub, sid, jti, created_at, next_attempt_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                client_id,
+                uri,
+                account_id.to_string(),
+                sid,
+                hex::encode(random_bytes::<16>()),
+                now
+            ))
+            .await?;
     }
     Ok(queued)
 }

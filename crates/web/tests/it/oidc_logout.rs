@@ -519,3 +519,33 @@ app_test!(spawn: spawn, async fn concurrent_workers_deliver_each_token_once(app)
     }
     assert_eq!(sids.len(), 5, "one per session");
 });
+
+app_test!(spawn: spawn, async fn a_session_that_expires_tells_its_clients_once_in_their_algorithm(app) {
+    let browser = setup(&app).await;
+    let (rx, rx_url) = Receiver::start(0).await;
+    logout_client(&app, "simaster", Some(&rx_url)).await;
+    logout_client(&app, "tanpa-bc", None).await;
+    assert!(rumah_store::oidc::clients::set_token_settings(&mut app.conn(), "simaster", "RS256", None, None).await.unwrap());
+    let t = tokens(&app, &browser, "simaster").await;
+    tokens(&app, &browser, "tanpa-bc").await;
+    let id = verify(&app, t["id_token"].as_str().unwrap(), "JWT").await;
+    let idle = std::time::Duration::from_secs(1800);
+    let now = rumah_domain::time::Timestamp::now();
+    // A live session is not swept.
+    rumah_store::identity::sessions::purge_expired(&mut app.conn(), now, idle).await.unwrap();
+    assert_eq!(count_where(&app, "SELECT COUNT(*) FROM oidc_logout_outbox").await, 0);
+    // It reaches its absolute expiry; the sweep (every node runs it) queues one token.
+    app.conn().execute(rumah_store::q!("UPDATE sessions SET expires_at = 1")).await.unwrap();
+    let swept = rumah_store::identity::sessions::purge_expired(&mut app.conn(), now, idle).await.unwrap();
+    assert_eq!(swept, 1);
+    rumah_store::identity::sessions::purge_expired(&mut app.conn(), now, idle).await.unwrap();
+    assert_eq!(count_where(&app, "SELECT COUNT(*) FROM oidc_logout_outbox").await, 1, "once, and only for the client with a URI");
+    assert!(!signed_in_still(&app, &browser).await);
+    let round = worker(&app).deliver_due(now_ms()).await.unwrap();
+    assert_eq!(round.delivered, 1, "{round:?}");
+    let got = rx.tokens();
+    assert_eq!(got.len(), 1);
+    assert_eq!(jsonwebtoken::decode_header(&got[0]).unwrap().alg, jsonwebtoken::Algorithm::RS256, "the client's algorithm");
+    let lt = verify(&app, &got[0], "logout+jwt").await;
+    assert_eq!((&lt["aud"], &lt["sub"], &lt["sid"]), (&serde_json::json!("simaster"), &id["sub"], &id["sid"]));
+});
