@@ -47,6 +47,10 @@ struct Inner {
     search: SearchIndex,
     /// Catalogue pages (cards, total, facets) per index generation.
     page_cache: std::sync::Mutex<rumah_search::GenerationCache<CataloguePage>>,
+    /// Satu Akun's signing and verification keys, held briefly.
+    oidc_keys: crate::oidc::key_cache::KeyCache,
+    /// Satu Akun's clients, held briefly for the token endpoints.
+    oidc_clients: crate::oidc::client_cache::ClientCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +123,8 @@ impl AppState {
                 page_cache: std::sync::Mutex::new(rumah_search::GenerationCache::new(
                     page_cache_entries,
                 )),
+                oidc_keys: crate::oidc::key_cache::KeyCache::default(),
+                oidc_clients: crate::oidc::client_cache::ClientCache::default(),
             }),
         })
     }
@@ -190,6 +196,14 @@ impl AppState {
     /// The key that encrypts the OpenID Connect signing keys.
     pub fn kek(&self) -> &crate::oidc::keys::Kek {
         &self.inner.config.oidc_kek
+    }
+
+    pub fn oidc_keys(&self) -> &crate::oidc::key_cache::KeyCache {
+        &self.inner.oidc_keys
+    }
+
+    pub fn oidc_clients(&self) -> &crate::oidc::client_cache::ClientCache {
+        &self.inner.oidc_clients
     }
 
     pub fn search(&self) -> &SearchIndex {

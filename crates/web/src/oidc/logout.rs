@@ -368,10 +368,12 @@ async fn done(ctx: Ctx, Query(p): Query<DoneParams>) -> AppResult<Response> {
 /// The `sid` to put in an ID token issued from `family` (a grant that
 /// started with an authorization code in a browser session), recording that
 /// `client_id` shares that session. `None` when the session has ended.
+/// With `refresh`, only reads the `sid` the code exchange recorded.
 pub async fn sid_for_tokens(
     state: &AppState,
     family: Option<&str>,
     client_id: &str,
+    refresh: bool,
 ) -> Result<Option<String>, rumah_store::StoreError> {
     let Some(code_id) = family
         .and_then(|f| f.strip_prefix("code-"))
@@ -380,6 +382,10 @@ pub async fn sid_for_tokens(
         return Ok(None);
     };
     let mut db = state.db();
+    if refresh {
+        // The code exchange of this family recorded the session and client.
+        return store::sid_of_code(&mut db, code_id).await;
+    }
     let Some((session_id, account_id)) = store::session_of_code(&mut db, code_id).await? else {
         return Ok(None);
     };

@@ -3,6 +3,8 @@
 //! `routes::oidc`.
 
 pub mod client_auth;
+pub mod client_cache;
+pub mod key_cache;
 pub mod keys;
 pub mod logout;
 pub mod registration;
@@ -45,7 +47,9 @@ pub async fn verify_access_token(
         return Err(TokenError::Invalid);
     }
     let kid = header.kid.ok_or(TokenError::Invalid)?;
-    let (alg, key) = keys::decoding_key(&mut state.db(), &kid)
+    let (alg, key) = state
+        .oidc_keys()
+        .verifier(&mut state.db(), &kid)
         .await?
         .ok_or(TokenError::Invalid)?;
     if alg != header.alg {

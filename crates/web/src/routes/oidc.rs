@@ -8,6 +8,8 @@
 //! client or the bearer themselves; the consent form carries its own CSRF
 //! token, checked here.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -119,7 +121,9 @@ async fn discovery(State(state): State<AppState>) -> Response {
 async fn jwks(State(state): State<AppState>) -> AppResult<Response> {
     let mut db = state.db();
     // Make sure a key exists, so the JWKS is never empty.
-    keys::signer(&mut db, state.kek(), keys::DEFAULT_ALG)
+    state
+        .oidc_keys()
+        .signer(&mut db, state.kek(), keys::DEFAULT_ALG)
         .await
         .map_err(AppError::internal)?;
     let doc = keys::jwks(&mut db).await.map_err(AppError::internal)?;
@@ -530,7 +534,7 @@ async fn authenticate_client(
         ),
         (None, None) => (form.client_id.clone().unwrap_or_default(), None, "none"),
     };
-    let client = match clients::by_client_id(&mut state.db(), &client_id).await {
+    let client = match state.oidc_clients().get(&mut state.db(), &client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err(invalid()),
         Err(e) => return Err(AppError::from(e).into_response()),
@@ -674,7 +678,9 @@ async fn code_grant(state: &AppState, client: &Client, form: &TokenForm) -> AppR
         state,
         client,
         &subject,
-        Some(&family_of_code(grant.id)),
+        Source::Code {
+            family: &family_of_code(grant.id),
+        },
         true,
     )
     .await
@@ -705,6 +711,19 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
     if rt.revoked_at.is_some() || rt.expires_at <= now {
         return Ok(invalid_grant("the refresh token is no longer valid"));
     }
+    // A bad request does not use the token up: checked before rotating.
+    let mut scope = Scopes::parse(&rt.scope);
+    if let Some(asked) = form.scope.as_deref() {
+        let asked = Scopes::parse(asked);
+        if !asked.is_subset(&scope) {
+            return Ok(token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "a refresh cannot widen the scope",
+            ));
+        }
+        scope = asked;
+    }
     if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
         // Reuse of a rotated token: someone holds a copy. Revoke the family.
         let revoked = grants::revoke_family(&mut tx, &rt.family, now).await?;
@@ -724,19 +743,6 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
             "the refresh token was already used; its grant is revoked",
         ));
     }
-    tx.commit().await?;
-    let mut scope = Scopes::parse(&rt.scope);
-    if let Some(asked) = form.scope.as_deref() {
-        let asked = Scopes::parse(asked);
-        if !asked.is_subset(&scope) {
-            return Ok(token_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                "a refresh cannot widen the scope",
-            ));
-        }
-        scope = asked;
-    }
     let subject = Subject {
         account_id: rt.account_id,
         scope: &scope,
@@ -745,11 +751,18 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         acr: rt.acr.as_deref(),
         nonce: None,
     };
+    // The successor is stored in the rotation's transaction: the old token
+    // is never used up without its successor being stored.
+    let successor = store_refresh(&mut tx, client, &subject, &rt.family, now).await?;
+    tx.commit().await?;
     issue_tokens(
         state,
         client,
         &subject,
-        Some(&rt.family),
+        Source::Refresh {
+            family: &rt.family,
+            successor,
+        },
         scope.contains("openid"),
     )
     .await
@@ -757,14 +770,16 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
 
 /// The key for `client`'s tokens, in its algorithm (ID and access tokens
 /// alike: a client that verifies one verifies the other).
-async fn client_signer(state: &AppState, client: &Client) -> AppResult<keys::Signer> {
-    keys::signer(
-        &mut state.db(),
-        state.kek(),
-        &client.id_token_signed_response_alg,
-    )
-    .await
-    .map_err(AppError::internal)
+async fn client_signer(state: &AppState, client: &Client) -> AppResult<Arc<keys::Signer>> {
+    state
+        .oidc_keys()
+        .signer(
+            &mut state.db(),
+            state.kek(),
+            &client.id_token_signed_response_alg,
+        )
+        .await
+        .map_err(AppError::internal)
 }
 
 /// How long `client`'s access and ID tokens live, in seconds.
@@ -855,13 +870,63 @@ async fn user_claims(
     Ok(c)
 }
 
+/// Where a token answer comes from.
+enum Source<'a> {
+    /// A code exchange; its refresh token, if any, is stored with the answer.
+    Code { family: &'a str },
+    /// A rotation; the successor was stored with it ([`store_refresh`]).
+    Refresh {
+        family: &'a str,
+        successor: Option<String>,
+    },
+}
+
+/// Makes and stores a refresh token of `family` for `s`, when the scope
+/// and the client allow one.
+async fn store_refresh(
+    ex: &mut impl rumah_store::Exec,
+    client: &Client,
+    s: &Subject<'_>,
+    family: &str,
+    now_ms: i64,
+) -> AppResult<Option<String>> {
+    if !(s.scope.contains("offline_access") && client.allows_grant("refresh_token")) {
+        return Ok(None);
+    }
+    let refresh = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    grants::insert_refresh(
+        ex,
+        &NewRefresh {
+            token_hash: &rumah_store::oidc::hash(&refresh),
+            family,
+            client_id: &client.client_id,
+            account_id: s.account_id,
+            scope: &s.scope.to_string_list(),
+            auth_time: s.auth_time,
+            amr: s.amr,
+            acr: s.acr,
+            now: now_ms,
+            expires_at: now_ms
+                + client
+                    .refresh_token_lifetime_s
+                    .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000)),
+        },
+    )
+    .await?;
+    Ok(Some(refresh))
+}
+
 async fn issue_tokens(
     state: &AppState,
     client: &Client,
     s: &Subject<'_>,
-    family: Option<&str>,
+    source: Source<'_>,
     with_id_token: bool,
 ) -> AppResult<Response> {
+    let (family, refreshing) = match &source {
+        Source::Code { family } => (*family, false),
+        Source::Refresh { family, .. } => (*family, true),
+    };
     let signer = client_signer(state, client).await?;
     let ttl = access_ttl_s(client);
     let now_ms = Timestamp::now().0;
@@ -922,7 +987,8 @@ async fn issue_tokens(
         }
         // The browser session (back-channel logout); records the client in it.
         if let Some(sid) =
-            crate::oidc::logout::sid_for_tokens(state, family, &client.client_id).await?
+            crate::oidc::logout::sid_for_tokens(state, Some(family), &client.client_id, refreshing)
+                .await?
         {
             claims.insert("sid".into(), json!(sid));
         }
@@ -932,31 +998,13 @@ async fn issue_tokens(
                 .map_err(AppError::internal)?
         );
     }
-    if s.scope.contains("offline_access") && client.allows_grant("refresh_token") {
-        let refresh = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-        let family = family.map_or_else(
-            || URL_SAFE_NO_PAD.encode(random_bytes::<12>()),
-            str::to_owned,
-        );
-        grants::insert_refresh(
-            &mut state.db(),
-            &NewRefresh {
-                token_hash: &rumah_store::oidc::hash(&refresh),
-                family: &family,
-                client_id: &client.client_id,
-                account_id: s.account_id,
-                scope: &s.scope.to_string_list(),
-                auth_time: s.auth_time,
-                amr: s.amr,
-                acr: s.acr,
-                now: now_ms,
-                expires_at: now_ms
-                    + client
-                        .refresh_token_lifetime_s
-                        .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000)),
-            },
-        )
-        .await?;
+    let refresh = match source {
+        Source::Code { family } => {
+            store_refresh(&mut state.db(), client, s, family, now_ms).await?
+        }
+        Source::Refresh { successor, .. } => successor,
+    };
+    if let Some(refresh) = refresh {
         body["refresh_token"] = json!(refresh);
     }
     Ok(no_store(Json(body).into_response()))

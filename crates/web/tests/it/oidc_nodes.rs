@@ -36,6 +36,17 @@ async fn userinfo_at(base: &str, access_token: &str) -> reqwest::StatusCode {
         .status()
 }
 
+/// The claims of a JWT, unchecked (its signature is checked elsewhere).
+fn payload(jwt: &str) -> serde_json::Value {
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 fn refresh_form(token: &str) -> [(&str, &str); 2] {
     [("grant_type", "refresh_token"), ("refresh_token", token)]
 }
@@ -75,6 +86,11 @@ app_test!(async fn nodes_on_one_database_agree_on_sessions_codes_refresh_familie
     let t2 = json(token_at(&app.base, &refresh_form(&r1)).await).await;
     let r2 = t2["refresh_token"].as_str().unwrap().to_owned();
     let t3 = json(token_at(&b.base, &refresh_form(&r2)).await).await;
+    // Refreshed ID tokens keep the browser session's sid.
+    let sid = |t: &serde_json::Value| payload(t["id_token"].as_str().unwrap())["sid"].clone();
+    assert!(sid(&t1).is_string());
+    assert_eq!(sid(&t1), sid(&t2));
+    assert_eq!(sid(&t1), sid(&t3));
     let r3 = t3["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(token_at(&app.base, &refresh_form(&r1)).await.status(), 400, "r1 was rotated on A");
     assert_eq!(token_at(&b.base, &refresh_form(&r3)).await.status(), 400, "the reuse on A revoked r3 for B too");

@@ -128,7 +128,15 @@ app_test!(async fn rotation_keeps_the_old_keys_published(app) {
     let mut made_algs: Vec<&str> = made.iter().map(|k| k.alg.as_str()).collect();
     made_algs.sort_unstable();
     assert_eq!(made_algs, ["ES256", "RS256"], "the default and every algorithm in use; EdDSA waits until needed");
-    let after = tokens(&app, &browser, "rsa-app").await;
+    // A node holds its signing keys for up to a minute (`key_cache`), so
+    // the new key is seen first by a node that starts now; every node
+    // publishes and accepts both.
+    let node = app.another_node().await;
+    let code = callback(&browser.get(node.url(&authorize_url("rsa-app", ""))).send().await.unwrap())["code"].clone();
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+    let res = reqwest::Client::new().post(node.url("/oidc/token")).basic_auth("rsa-app", Some(SECRET)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let after: serde_json::Value = res.json().await.unwrap();
     let new_id_token = after["id_token"].as_str().unwrap();
     let new_kid = header(new_id_token).kid.unwrap();
     assert_ne!(old_kid, new_kid, "signed with the new key");

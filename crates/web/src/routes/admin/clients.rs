@@ -521,6 +521,7 @@ pub async fn rotate(
     )
     .await?;
     tx.commit().await?;
+    state.oidc_clients().forget(&client_id);
     Ok(no_store(render(&SecretPage {
         ctx: &ctx,
         heading_key: "sso_admin.rotated",
@@ -576,6 +577,7 @@ pub async fn delete(
     )
     .await?;
     tx.commit().await?;
+    state.oidc_clients().forget(&client_id);
     Ok(Redirect::to("/admin/klien?pesan=dihapus").into_response())
 }
 
@@ -674,6 +676,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
+    state.oidc_clients().forget(&client_id);
     match done.secret {
         Some(secret) => Ok(no_store(render(&SecretPage {
             ctx: &ctx,
