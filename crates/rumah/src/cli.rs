@@ -57,7 +57,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit
     Migrate(MigrateArgs),
-    /// Administrative tasks: accounts, tokens, user import, OIDC clients and keys
+    /// Administrative tasks: accounts, tokens, user import, OIDC clients and keys, upstream IdPs
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Write a consistent snapshot of the database while the server runs (SQLite)
@@ -168,6 +168,76 @@ pub enum AdminCommand {
     /// Measure password checks per second with the configured Argon2id cost
     /// on every core (the ceiling of sign-ins per second)
     Argon2Rate(Argon2RateArgs),
+    /// Upstream OpenID Connect providers users may sign in through (brokering)
+    #[command(subcommand)]
+    Idp(IdpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdpCommand {
+    /// Add an upstream provider (its client secret is read from standard input)
+    Add(AddIdpArgs),
+    /// List the upstream providers
+    List(IdpListArgs),
+    /// Remove an upstream provider with its account links and waiting sign-ups
+    Delete(DeleteIdpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddIdpArgs {
+    /// Short code used in URLs: /masuk/broker/<SLUG> (a-z, 0-9, '-')
+    #[arg(long)]
+    pub slug: String,
+
+    /// Shown on the sign-in page as "Masuk dengan <NAME>"
+    #[arg(long, value_name = "NAME")]
+    pub display_name: String,
+
+    /// The issuer URL; for Keycloak (the BKN ASN SSO) https://HOST/realms/NAME
+    #[arg(long, value_name = "URL")]
+    pub issuer: String,
+
+    /// Our client_id at the provider
+    #[arg(long)]
+    pub client_id: String,
+
+    /// Read the client secret from standard input (one line); required
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+
+    /// Scopes to ask for (repeatable) [default: openid profile email]
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// The ID-token claim that carries the NIP (an existing account with that NIP is linked)
+    #[arg(long, value_name = "CLAIM")]
+    pub nip_claim: Option<String>,
+
+    /// Link an existing account on an e-mail address the provider marks email_verified
+    #[arg(long)]
+    pub trust_email: bool,
+
+    /// Add it disabled (not offered on the sign-in page)
+    #[arg(long)]
+    pub disabled: bool,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IdpListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteIdpArgs {
+    /// The provider's slug
+    pub slug: String,
+
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 // Parsed once per run; boxing the large variant would buy nothing.

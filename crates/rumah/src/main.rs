@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod demo;
 mod files;
+mod idp;
 mod import;
 mod lock;
 mod serve;
@@ -20,7 +21,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AdminCommand, Cli, ClientCommand, Command, FilesCommand, ImportCommand, LogFormat, UsersCommand,
+    AdminCommand, Cli, ClientCommand, Command, FilesCommand, IdpCommand, ImportCommand, LogFormat,
+    UsersCommand,
 };
 use crate::config::{Overrides, Settings};
 
@@ -42,6 +44,9 @@ fn main() -> ExitCode {
         Command::Admin(AdminCommand::RotateKeys(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Argon2Rate(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Users(UsersCommand::Import(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Idp(IdpCommand::Add(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Idp(IdpCommand::List(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Idp(IdpCommand::Delete(a))) => Overrides::db(&a.db),
         Command::Backup(a) => Overrides::db(&a.db),
         Command::Restore(a) => Overrides::db(&a.db),
         Command::Reindex(a) => Overrides::db(&a.db),
@@ -96,6 +101,13 @@ fn main() -> ExitCode {
             }
             Command::Admin(AdminCommand::Users(UsersCommand::Import(args))) => {
                 users::import(&settings, args).await
+            }
+            Command::Admin(AdminCommand::Idp(IdpCommand::Add(args))) => {
+                idp::add(&settings, args).await
+            }
+            Command::Admin(AdminCommand::Idp(IdpCommand::List(_))) => idp::list(&settings).await,
+            Command::Admin(AdminCommand::Idp(IdpCommand::Delete(args))) => {
+                idp::delete(&settings, &args.slug).await
             }
             Command::Backup(args) => backup::backup(&settings, &args.to).await,
             Command::Restore(args) => backup::restore(&settings, &args.from).await,

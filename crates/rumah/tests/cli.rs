@@ -194,6 +194,10 @@ fn every_subcommand_has_help() {
         vec!["admin", "rotate-keys", "--help"],
         vec!["admin", "argon2-rate", "--help"],
         vec!["admin", "users", "import", "--help"],
+        vec!["admin", "idp", "--help"],
+        vec!["admin", "idp", "add", "--help"],
+        vec!["admin", "idp", "list", "--help"],
+        vec!["admin", "idp", "delete", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["reindex", "--help"],
@@ -733,6 +737,67 @@ async fn client_logout_uris_and_keys_are_registered_from_the_command_line() {
 }
 
 /// Every row of every table, in a stable order, as text.
+#[test]
+fn upstream_providers_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |slug: &str, issuer: &str, secret: &str| {
+        run_with_stdin(
+            rumah(dir.path()).args([
+                "admin",
+                "idp",
+                "add",
+                "--slug",
+                slug,
+                "--display-name",
+                "SSO ASN (BKN)",
+                "--issuer",
+                issuer,
+                "--client-id",
+                "rumah-inovasi",
+                "--client-secret-stdin",
+                "--nip-claim",
+                "nip",
+            ]),
+            secret,
+        )
+    };
+    let out = add(
+        "bkn",
+        "https://sso-siasn.bkn.go.id/auth/realms/public-siasn",
+        "rahasia-bkn\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("/masuk/broker/bkn/callback"));
+    let out = add("lain", "http://idp.example.go.id/realms/x", "rahasia\n");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--issuer must use https"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(
+        "bkn",
+        "https://sso-siasn.bkn.go.id/auth/realms/public-siasn",
+        "x\n",
+    );
+    assert!(
+        stderr(&out).contains("--slug is already used"),
+        "{}",
+        stderr(&out)
+    );
+
+    let list = stdout(&run(rumah(dir.path()).args(["admin", "idp", "list"])));
+    assert!(list.starts_with("bkn\tSSO ASN (BKN)\thttps://sso-siasn.bkn.go.id/auth/realms/public-siasn\trumah-inovasi\tnip\tno-email\tenabled"), "{list}");
+    assert!(!list.contains("rahasia"));
+    assert!(
+        run(rumah(dir.path()).args(["admin", "idp", "delete", "bkn"]))
+            .status
+            .success()
+    );
+    let out = run(rumah(dir.path()).args(["admin", "idp", "delete", "bkn"]));
+    assert!(stderr(&out).contains("no upstream provider"));
+}
+
 async fn dump(path: &Path) -> Vec<(String, Vec<String>)> {
     let db = Db::connect(
         &DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap(),

@@ -70,6 +70,26 @@ pub mod event {
     /// A reset link was refused (unknown, expired, used) or its mail failed.
     pub const PASSWORD_RESET_FAILED: &str = "password.reset_failed";
 
+    /// An upstream OpenID Connect provider was added for brokering.
+    pub const BROKER_IDP_CREATED: &str = "broker.idp_created";
+    /// An upstream provider was removed (with its links and sign-ups).
+    pub const BROKER_IDP_DELETED: &str = "broker.idp_deleted";
+    /// An upstream provider was enabled or disabled.
+    pub const BROKER_IDP_CHANGED: &str = "broker.idp_changed";
+    /// An upstream vouched for a user who has an account here (`details`:
+    /// the IdP, `amr` `fed`, the upstream's `acr`, and what came next: a
+    /// session or the second factor).
+    pub const BROKER_VERIFIED: &str = "broker.verified";
+    /// A sign-in through an upstream failed (`details.reason`); no session.
+    pub const BROKER_LOGIN_FAILED: &str = "broker.login_failed";
+    /// An upstream identity was linked to an account (`details.via`:
+    /// `nip`, `email` or `approval`).
+    pub const BROKER_LINKED: &str = "broker.linked";
+    /// An upstream identity matched no account and waits for approval.
+    pub const BROKER_SIGNUP_PENDING: &str = "broker.signup_pending";
+    pub const BROKER_SIGNUP_APPROVED: &str = "broker.signup_approved";
+    pub const BROKER_SIGNUP_REJECTED: &str = "broker.signup_rejected";
+
     pub const ALL: &[&str] = &[
         LOGIN_SUCCEEDED,
         LOGIN_FAILED,
@@ -109,6 +129,15 @@ pub mod event {
         PASSWORD_RESET_REQUESTED,
         PASSWORD_RESET_COMPLETED,
         PASSWORD_RESET_FAILED,
+        BROKER_IDP_CREATED,
+        BROKER_IDP_DELETED,
+        BROKER_IDP_CHANGED,
+        BROKER_VERIFIED,
+        BROKER_LOGIN_FAILED,
+        BROKER_LINKED,
+        BROKER_SIGNUP_PENDING,
+        BROKER_SIGNUP_APPROVED,
+        BROKER_SIGNUP_REJECTED,
     ];
 }
 

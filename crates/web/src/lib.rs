@@ -13,6 +13,7 @@ rust_i18n::i18n!("locales", fallback = "id");
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod broker;
 pub mod config;
 pub mod csrf;
 pub mod download;

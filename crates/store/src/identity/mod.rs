@@ -3,6 +3,7 @@
 //! password-reset links.
 
 pub mod accounts;
+pub mod broker;
 pub mod import;
 pub mod mfa;
 pub mod reset;

@@ -8,6 +8,7 @@ mod admin_clients;
 mod admin_scope;
 mod api;
 mod auth;
+mod broker;
 mod csrf;
 mod custom_surveys;
 mod dashboard;

@@ -7,6 +7,7 @@ mod account_new;
 mod accounts;
 mod audit;
 mod clients;
+mod idps;
 mod index;
 mod orgs;
 pub mod users_import;
@@ -53,4 +54,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/klien/{client_id}/hapus",
             get(clients::confirm_delete).post(clients::delete),
         )
+        .route("/admin/idp", get(idps::list))
+        .route("/admin/idp/baru", get(idps::new).post(idps::create))
+        .route("/admin/idp/{slug}/aktif", post(idps::toggle))
+        .route("/admin/idp/{slug}/hapus", post(idps::delete))
+        .route("/admin/idp/pendaftaran/{id}/setujui", post(idps::approve))
+        .route("/admin/idp/pendaftaran/{id}/tolak", post(idps::reject))
 }

@@ -19,6 +19,18 @@ struct LoginPage<'a> {
     login: String,
     next: String,
     error: Option<String>,
+    /// Upstream providers to sign in with (brokering).
+    idps: Vec<(String, String)>,
+}
+
+/// The enabled upstream providers: (slug, display name).
+async fn idp_buttons(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    Ok(rumah_store::identity::broker::list(&mut state.db())
+        .await?
+        .into_iter()
+        .filter(|i| i.enabled)
+        .map(|i| (i.slug, i.display_name))
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -31,7 +43,11 @@ pub struct Next {
     login: Option<String>,
 }
 
-pub async fn show(ctx: Ctx, QueryParams(q): QueryParams<Next>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<Next>,
+) -> AppResult<Response> {
     let next = safe_return_path(q.next.as_deref());
     if ctx.session.is_some() && q.reauth.as_deref() != Some("1") {
         return Ok(Redirect::to(&next).into_response());
@@ -41,6 +57,7 @@ pub async fn show(ctx: Ctx, QueryParams(q): QueryParams<Next>) -> AppResult<Resp
         login: q.login.unwrap_or_default().chars().take(254).collect(),
         next,
         error: None,
+        idps: idp_buttons(&state).await?,
     })
 }
 
@@ -60,6 +77,7 @@ pub async fn submit(
     FormData(form): FormData<LoginForm>,
 ) -> AppResult<Response> {
     let next = safe_return_path(form.next.as_deref());
+    let idps = idp_buttons(&state).await?;
     let again = |status: StatusCode, msg: Msg| {
         render_with(
             status,
@@ -68,6 +86,7 @@ pub async fn submit(
                 login: form.login.clone(),
                 next: next.clone(),
                 error: Some(msg.render(ctx.lang)),
+                idps: idps.clone(),
             },
         )
     };

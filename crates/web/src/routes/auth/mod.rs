@@ -1,5 +1,6 @@
 //! Signing in and out (the full OpenID Connect provider builds on this).
 
+pub mod broker;
 mod login;
 mod logout;
 pub mod mfa;
@@ -14,6 +15,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/masuk", get(login::show).post(login::submit))
         .route("/keluar", post(logout::submit))
+        .route("/masuk/broker/{slug}", get(broker::start))
+        .route("/masuk/broker/{slug}/callback", get(broker::callback))
         .route(mfa::STEP_PATH, get(mfa::show).post(mfa::submit))
         .route(mfa::WEBAUTHN_PATH, post(mfa::submit_webauthn))
         .route(
