@@ -250,6 +250,8 @@ pub enum ClientCommand {
     List(ClientListArgs),
     /// Remove a client and every code, token and consent it holds
     Delete(DeleteClientArgs),
+    /// Change settings of a client; what is not given stays as it is
+    Update(UpdateClientArgs),
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +327,59 @@ pub struct CreateClientArgs {
 
 #[derive(Debug, Args)]
 pub struct ClientListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateClientArgs {
+    /// The client_id
+    pub client_id: String,
+
+    /// Shown on the consent screen
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Exact redirect URI (repeatable; replaces the list)
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uri: Vec<String>,
+
+    /// Post-logout redirect URI (repeatable; replaces the list)
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uri: Vec<String>,
+
+    /// Where the client receives back-channel logout tokens; "" removes it
+    #[arg(long, value_name = "URI")]
+    pub backchannel_logout_uri: Option<String>,
+
+    /// Grant types (repeatable; replaces the list)
+    #[arg(long, value_name = "GRANT")]
+    pub grant: Vec<String>,
+
+    /// Scopes the client may ask for (repeatable; replaces the list)
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// A first-party service of the province (no consent screen)
+    #[arg(long, value_name = "BOOL")]
+    pub first_party: Option<bool>,
+
+    /// Its users must have used a second factor
+    #[arg(long, value_name = "BOOL")]
+    pub require_mfa: Option<bool>,
+
+    /// The algorithm of its ID, access and logout tokens
+    #[arg(long, value_name = "ALG", value_parser = ["ES256", "RS256", "EdDSA"])]
+    pub signing_alg: Option<String>,
+
+    /// Lifetime of its access and ID tokens in seconds, 60 to 86400; 0: the default
+    #[arg(long, value_name = "SECONDS")]
+    pub access_token_lifetime: Option<i64>,
+
+    /// Lifetime of its refresh tokens in seconds, 3600 to 7776000; 0: the default
+    #[arg(long, value_name = "SECONDS")]
+    pub refresh_token_lifetime: Option<i64>,
+
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Admin(AdminCommand::Client(ClientCommand::Create(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Client(ClientCommand::List(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Client(ClientCommand::Delete(a))) => Overrides::db(&a.db),
+        Command::Admin(AdminCommand::Client(ClientCommand::Update(a))) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::RotateKeys(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Argon2Rate(a)) => Overrides::db(&a.db),
         Command::Admin(AdminCommand::Users(UsersCommand::Import(a))) => Overrides::db(&a.db),
@@ -94,6 +95,9 @@ fn main() -> ExitCode {
             }
             Command::Admin(AdminCommand::Client(ClientCommand::Delete(args))) => {
                 sso::delete_client(&settings, &args.client_id).await
+            }
+            Command::Admin(AdminCommand::Client(ClientCommand::Update(args))) => {
+                sso::update_client(&settings, args).await
             }
             Command::Admin(AdminCommand::RotateKeys(_)) => sso::rotate_keys(&settings).await,
             Command::Admin(AdminCommand::Argon2Rate(args)) => {

@@ -8,11 +8,11 @@ use rumah_store::audit::{self, Entry};
 use rumah_store::migrate;
 use rumah_store::oidc::clients;
 
-use crate::cli::CreateClientArgs;
+use crate::cli::{CreateClientArgs, UpdateClientArgs};
 use crate::config::Settings;
 use crate::serve::open_db;
 
-use rumah_web::oidc::registration::{self, Field, RegisterError, Registration};
+use rumah_web::oidc::registration::{self, Field, RegisterError, Registration, UpdateError};
 
 /// The flag a registration problem concerns.
 fn flag(field: Field) -> &'static str {
@@ -142,6 +142,90 @@ pub async fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Resu
     tx.commit().await?;
     db.close().await;
     println!("deleted client {client_id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rumah admin client update`: the stored settings with the given flags
+/// applied, checked and saved as an edit on the admin pages is.
+pub async fn update_client(
+    settings: &Settings,
+    args: UpdateClientArgs,
+) -> anyhow::Result<ExitCode> {
+    let db = open_db(settings).await?;
+    migrate::run(&db).await?;
+    let mut tx = db.begin().await?;
+    let Some(c) = clients::any_by_client_id(&mut tx, &args.client_id).await? else {
+        bail!("there is no client {:?}", args.client_id);
+    };
+    let words = |s: &str| -> Vec<String> {
+        s.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let or = |given: Vec<String>, stored: Vec<String>| {
+        if given.is_empty() { stored } else { given }
+    };
+    // 0 returns a lifetime to the provider's default.
+    let lifetime = |given: Option<i64>, stored: Option<i64>| match given {
+        Some(0) => None,
+        Some(v) => Some(v),
+        None => stored,
+    };
+    let backchannel = match args.backchannel_logout_uri.as_deref() {
+        Some("") => None,
+        Some(u) => Some(u.to_owned()),
+        None => c.backchannel_logout_uri.clone(),
+    };
+    let reg = Registration {
+        name: args.name.clone().unwrap_or_else(|| c.name.clone()),
+        client_id: Some(c.client_id.clone()),
+        public: c.token_endpoint_auth_method == "none",
+        secret_post: c.token_endpoint_auth_method == "client_secret_post",
+        redirect_uris: or(args.redirect_uri.clone(), c.redirect_uris()),
+        post_logout_redirect_uris: or(
+            args.post_logout_redirect_uri.clone(),
+            serde_json::from_str(&c.post_logout_redirect_uris).unwrap_or_default(),
+        ),
+        backchannel_logout_uri: backchannel,
+        backchannel_logout_session_required: c.backchannel_logout_session_required,
+        grants: or(args.grant.clone(), words(&c.grant_types)),
+        scopes: or(args.scope.clone(), words(&c.allowed_scopes)),
+        first_party: args.first_party.unwrap_or(c.first_party),
+        require_mfa: args.require_mfa.unwrap_or(c.require_mfa),
+        jwks: c.jwks.clone(),
+        signing_alg: Some(
+            args.signing_alg
+                .clone()
+                .unwrap_or_else(|| c.id_token_signed_response_alg.clone()),
+        ),
+        access_token_lifetime_s: lifetime(args.access_token_lifetime, c.access_token_lifetime_s),
+        refresh_token_lifetime_s: lifetime(args.refresh_token_lifetime, c.refresh_token_lifetime_s),
+    };
+    match registration::update(&mut tx, &c.client_id, c.version, &reg).await {
+        Ok(_) => {}
+        Err(UpdateError::Invalid(problems)) => {
+            let p = &problems[0];
+            bail!("{} {p}", flag(p.field));
+        }
+        Err(UpdateError::Stale | UpdateError::NotFound) => {
+            bail!("the client changed while it was being updated; try again")
+        }
+        Err(UpdateError::Store(e)) => return Err(e.into()),
+    }
+    audit::record(
+        &mut tx,
+        &Entry {
+            event: rumah_store::audit::event::OIDC_CLIENT_UPDATED,
+            client_id: Some(&c.client_id),
+            details: Some(serde_json::json!({ "version": c.version + 1, "via": "cli" })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    db.close().await;
+    println!("updated client {}", c.client_id);
     Ok(ExitCode::SUCCESS)
 }
 

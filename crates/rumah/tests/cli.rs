@@ -1448,3 +1448,56 @@ fn argon2_rate_measures_password_checks_with_the_configured_cost() {
     let rate: f64 = text.split(' ').next().unwrap().parse().unwrap();
     assert!(rate > 0.0, "{text}");
 }
+
+#[test]
+fn a_client_is_updated_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "create",
+        "--name",
+        "Portal",
+        "--redirect-uri",
+        "https://portal.example/cb",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "update",
+        "portal",
+        "--signing-alg",
+        "EdDSA",
+        "--redirect-uri",
+        "https://portal.example/cb2",
+        "--first-party",
+        "true",
+        "--access-token-lifetime",
+        "120",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("updated client portal"));
+    let list = stdout(&run(rumah(dir.path()).args(["admin", "client", "list"])));
+    assert!(
+        list.contains("portal\tPortal\tconfidential\tfirst-party\thttps://portal.example/cb2"),
+        "{list}"
+    );
+    // Checked like a registration; nothing changes.
+    let out = run(rumah(dir.path()).args([
+        "admin",
+        "client",
+        "update",
+        "portal",
+        "--redirect-uri",
+        "http://portal.example/cb",
+    ]));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--redirect-uri"), "{}", stderr(&out));
+    let out =
+        run(rumah(dir.path()).args(["admin", "client", "update", "tidak-ada", "--name", "X"]));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no client"));
+    let list = stdout(&run(rumah(dir.path()).args(["admin", "client", "list"])));
+    assert!(list.contains("https://portal.example/cb2"), "{list}");
+}
