@@ -34,10 +34,10 @@ impl ClientCache {
         client_id: &str,
     ) -> Result<Option<Client>, StoreError> {
         let now = Instant::now();
-        if let Some((c, until)) = self.held.read().expect("not poisoned").get(client_id) {
-            if *until > now {
-                return Ok(Some(c.clone()));
-            }
+        if let Some((c, until)) = self.held.read().expect("not poisoned").get(client_id)
+            && *until > now
+        {
+            return Ok(Some(c.clone()));
         }
         let found = clients::by_client_id(ex, client_id).await?;
         let mut held = self.held.write().expect("not poisoned");

@@ -25,10 +25,13 @@ use crate::oidc::keys::{self, Kek, KeyError, Signer};
 /// How long a node keeps a key before reading it again.
 pub const TTL: Duration = Duration::from_secs(60);
 
+/// A verification key and when it is read again.
+type Verifier = (Algorithm, Arc<DecodingKey>, Instant);
+
 #[derive(Default)]
 pub struct KeyCache {
     signers: RwLock<HashMap<String, (Arc<Signer>, Instant)>>,
-    verifiers: RwLock<HashMap<String, (Algorithm, Arc<DecodingKey>, Instant)>>,
+    verifiers: RwLock<HashMap<String, Verifier>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -46,10 +49,10 @@ impl KeyCache {
         alg: &str,
     ) -> Result<Arc<Signer>, KeyError> {
         let now = Instant::now();
-        if let Some((s, until)) = self.signers.read().expect("not poisoned").get(alg) {
-            if *until > now {
-                return Ok(s.clone());
-            }
+        if let Some((s, until)) = self.signers.read().expect("not poisoned").get(alg)
+            && *until > now
+        {
+            return Ok(s.clone());
         }
         let signer = Arc::new(keys::signer(ex, kek, alg).await?);
         self.signers
@@ -67,10 +70,10 @@ impl KeyCache {
         kid: &str,
     ) -> Result<Option<(Algorithm, Arc<DecodingKey>)>, KeyError> {
         let now = Instant::now();
-        if let Some((alg, key, until)) = self.verifiers.read().expect("not poisoned").get(kid) {
-            if *until > now {
-                return Ok(Some((*alg, key.clone())));
-            }
+        if let Some((alg, key, until)) = self.verifiers.read().expect("not poisoned").get(kid)
+            && *until > now
+        {
+            return Ok(Some((*alg, key.clone())));
         }
         let Some((alg, key)) = keys::decoding_key(ex, kid).await? else {
             self.verifiers.write().expect("not poisoned").remove(kid);
