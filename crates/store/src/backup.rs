@@ -14,7 +14,7 @@ use crate::{Db, StoreError};
 /// with `VACUUM INTO`. Concurrent writers carry on; the copy reflects one
 /// moment. `dest` must not exist.
 pub async fn sqlite_snapshot(db: &Db, dest: &Path) -> Result<(), StoreError> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(pool, _) = db else {
         return Err(StoreError::Config(
             "snapshots are for SQLite; use pg_dump for PostgreSQL".into(),
         ));
