@@ -111,6 +111,8 @@ pub struct RefreshToken {
     pub expires_at: i64,
     pub rotated_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The browser session's `sid`, when the grant has one (0470).
+    pub sid: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,13 +127,14 @@ pub struct NewRefresh<'a> {
     pub acr: Option<&'a str>,
     pub now: i64,
     pub expires_at: i64,
+    pub sid: Option<&'a str>,
 }
 
 pub async fn insert_refresh(ex: &mut impl Exec, r: &NewRefresh<'_>) -> Result<(), StoreError> {
     ex.execute(q!(
         "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope, auth_time,
-             amr, acr, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             amr, acr, created_at, expires_at, sid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         r.token_hash,
         r.family,
         r.client_id,
@@ -141,7 +144,8 @@ pub async fn insert_refresh(ex: &mut impl Exec, r: &NewRefresh<'_>) -> Result<()
         r.amr,
         r.acr,
         r.now,
-        r.expires_at
+        r.expires_at,
+        r.sid
     ))
     .await?;
     Ok(())
@@ -152,9 +156,32 @@ pub async fn refresh_by_hash(
     token_hash: &str,
 ) -> Result<Option<RefreshToken>, StoreError> {
     ex.fetch_optional(q!(
-        "SELECT id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at, rotated_at, revoked_at
+        "SELECT id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at, rotated_at, revoked_at, sid
          FROM oidc_refresh_tokens WHERE token_hash = $1",
         token_hash
+    ))
+    .await
+}
+
+/// Rotates the live refresh token `token_hash` of `client_id` in one
+/// statement and returns it; `None` when there is no such live token
+/// (unknown, another client's, expired, revoked or already rotated: see
+/// [`refresh_by_hash`] to tell which).
+pub async fn rotate_live(
+    ex: &mut impl Exec,
+    token_hash: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<Option<RefreshToken>, StoreError> {
+    ex.fetch_optional(q!(
+        "UPDATE oidc_refresh_tokens SET rotated_at = $3
+         WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
+           AND expires_at > $3
+         RETURNING id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at, rotated_at,
+           revoked_at, sid",
+        token_hash,
+        client_id,
+        now
     ))
     .await
 }

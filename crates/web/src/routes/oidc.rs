@@ -699,50 +699,66 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         ));
     };
     let now = Timestamp::now().0;
+    let hash = rumah_store::oidc::hash(token);
     let mut tx = state.db().begin().await?;
-    let Some(rt) = grants::refresh_by_hash(&mut tx, &rumah_store::oidc::hash(token)).await? else {
-        return Ok(invalid_grant("unknown refresh token"));
+    // The usual case in one statement: a live token of this client, rotated.
+    let rotated = match form.scope {
+        None => grants::rotate_live(&mut tx, &hash, &client.client_id, now).await?,
+        Some(_) => None,
     };
-    if rt.client_id != client.client_id {
-        return Ok(invalid_grant(
-            "the refresh token was issued to another client",
-        ));
-    }
-    if rt.revoked_at.is_some() || rt.expires_at <= now {
-        return Ok(invalid_grant("the refresh token is no longer valid"));
-    }
-    // A bad request does not use the token up: checked before rotating.
-    let mut scope = Scopes::parse(&rt.scope);
-    if let Some(asked) = form.scope.as_deref() {
-        let asked = Scopes::parse(asked);
-        if !asked.is_subset(&scope) {
-            return Ok(token_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                "a refresh cannot widen the scope",
-            ));
+    let (rt, scope) = match rotated {
+        Some(rt) => {
+            let scope = Scopes::parse(&rt.scope);
+            (rt, scope)
         }
-        scope = asked;
-    }
-    if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
-        // Reuse of a rotated token: someone holds a copy. Revoke the family.
-        let revoked = grants::revoke_family(&mut tx, &rt.family, now).await?;
-        rumah_store::audit::record(
-            &mut tx,
-            &rumah_store::audit::Entry {
-                event: rumah_store::audit::event::OIDC_REFRESH_REUSED,
-                subject: Some((rt.account_id, "")),
-                client_id: Some(&client.client_id),
-                details: Some(json!({ "family_revoked": revoked })),
-                ..Default::default()
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(invalid_grant(
-            "the refresh token was already used; its grant is revoked",
-        ));
-    }
+        None => {
+            // Tell why not, or narrow the scope first: a bad request does not
+            // use the token up.
+            let Some(rt) = grants::refresh_by_hash(&mut tx, &hash).await? else {
+                return Ok(invalid_grant("unknown refresh token"));
+            };
+            if rt.client_id != client.client_id {
+                return Ok(invalid_grant(
+                    "the refresh token was issued to another client",
+                ));
+            }
+            if rt.revoked_at.is_some() || rt.expires_at <= now {
+                return Ok(invalid_grant("the refresh token is no longer valid"));
+            }
+            let mut scope = Scopes::parse(&rt.scope);
+            if let Some(asked) = form.scope.as_deref() {
+                let asked = Scopes::parse(asked);
+                if !asked.is_subset(&scope) {
+                    return Ok(token_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_scope",
+                        "a refresh cannot widen the scope",
+                    ));
+                }
+                scope = asked;
+            }
+            if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
+                // Reuse of a rotated token: someone holds a copy. Revoke the family.
+                let revoked = grants::revoke_family(&mut tx, &rt.family, now).await?;
+                rumah_store::audit::record(
+                    &mut tx,
+                    &rumah_store::audit::Entry {
+                        event: rumah_store::audit::event::OIDC_REFRESH_REUSED,
+                        subject: Some((rt.account_id, "")),
+                        client_id: Some(&client.client_id),
+                        details: Some(json!({ "family_revoked": revoked })),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(invalid_grant(
+                    "the refresh token was already used; its grant is revoked",
+                ));
+            }
+            (rt, scope)
+        }
+    };
     let subject = Subject {
         account_id: rt.account_id,
         scope: &scope,
@@ -753,7 +769,15 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
     };
     // The successor is stored in the rotation's transaction: the old token
     // is never used up without its successor being stored.
-    let successor = store_refresh(&mut tx, client, &subject, &rt.family, now).await?;
+    let successor = store_refresh(
+        &mut tx,
+        client,
+        &subject,
+        &rt.family,
+        rt.sid.as_deref(),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     issue_tokens(
         state,
@@ -762,6 +786,7 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         Source::Refresh {
             family: &rt.family,
             successor,
+            sid: rt.sid.as_deref(),
         },
         scope.contains("openid"),
     )
@@ -878,6 +903,8 @@ enum Source<'a> {
     Refresh {
         family: &'a str,
         successor: Option<String>,
+        /// The session's `sid` kept on the token, if any.
+        sid: Option<&'a str>,
     },
 }
 
@@ -888,6 +915,7 @@ async fn store_refresh(
     client: &Client,
     s: &Subject<'_>,
     family: &str,
+    sid: Option<&str>,
     now_ms: i64,
 ) -> AppResult<Option<String>> {
     if !(s.scope.contains("offline_access") && client.allows_grant("refresh_token")) {
@@ -910,6 +938,7 @@ async fn store_refresh(
                 + client
                     .refresh_token_lifetime_s
                     .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000)),
+            sid,
         },
     )
     .await?;
@@ -923,9 +952,20 @@ async fn issue_tokens(
     source: Source<'_>,
     with_id_token: bool,
 ) -> AppResult<Response> {
-    let (family, refreshing) = match &source {
-        Source::Code { family } => (*family, false),
-        Source::Refresh { family, .. } => (*family, true),
+    // The browser session's sid (back-channel logout), for ID tokens: a
+    // code exchange records the client in the session; a refresh reads the
+    // sid kept on its token (or, for tokens older than that, looks it up).
+    let sid = match &source {
+        _ if !with_id_token => None,
+        Source::Code { family } => {
+            crate::oidc::logout::sid_for_tokens(state, Some(family), &client.client_id, false)
+                .await?
+        }
+        Source::Refresh { sid: Some(sid), .. } => Some((*sid).to_owned()),
+        Source::Refresh { family, .. } => {
+            crate::oidc::logout::sid_for_tokens(state, Some(family), &client.client_id, true)
+                .await?
+        }
     };
     let signer = client_signer(state, client).await?;
     let ttl = access_ttl_s(client);
@@ -986,10 +1026,7 @@ async fn issue_tokens(
             claims.insert("acr".into(), json!(acr));
         }
         // The browser session (back-channel logout); records the client in it.
-        if let Some(sid) =
-            crate::oidc::logout::sid_for_tokens(state, Some(family), &client.client_id, refreshing)
-                .await?
-        {
+        if let Some(sid) = &sid {
             claims.insert("sid".into(), json!(sid));
         }
         body["id_token"] = json!(
@@ -1000,7 +1037,7 @@ async fn issue_tokens(
     }
     let refresh = match source {
         Source::Code { family } => {
-            store_refresh(&mut state.db(), client, s, family, now_ms).await?
+            store_refresh(&mut state.db(), client, s, family, sid.as_deref(), now_ms).await?
         }
         Source::Refresh { successor, .. } => successor,
     };
