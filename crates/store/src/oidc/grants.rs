@@ -163,27 +163,56 @@ pub async fn refresh_by_hash(
     .await
 }
 
-/// Rotates the live refresh token `token_hash` of `client_id` in one
-/// statement and returns it; `None` when there is no such live token
-/// (unknown, another client's, expired, revoked or already rotated: see
-/// [`refresh_by_hash`] to tell which).
-pub async fn rotate_live(
+/// The usual rotation, first half: stores `successor` as the next token
+/// of the live refresh token `token_hash` of `client_id` (same family,
+/// account, scope and session), and returns the successor's row. `None`
+/// when there is no such live token (unknown, another client's, expired,
+/// revoked or already rotated: see [`refresh_by_hash`] to tell which).
+/// The second half is [`rotate_by_hash`]. A crash between the two leaves
+/// the old token usable and an unused successor that expires: nothing a
+/// client holds is lost.
+pub async fn insert_successor(
     ex: &mut impl Exec,
     token_hash: &str,
     client_id: &str,
+    successor_hash: &str,
     now: i64,
+    expires_at: i64,
 ) -> Result<Option<RefreshToken>, StoreError> {
     ex.fetch_optional(q!(
-        "UPDATE oidc_refresh_tokens SET rotated_at = $3
+        "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope, auth_time,
+             amr, acr, created_at, expires_at, sid)
+         SELECT $3, family, client_id, account_id, scope, auth_time, amr, acr, $4, $5, sid
+         FROM oidc_refresh_tokens
          WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
-           AND expires_at > $3
+           AND expires_at > $4
          RETURNING id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at, rotated_at,
            revoked_at, sid",
         token_hash,
         client_id,
-        now
+        successor_hash,
+        now,
+        expires_at
     ))
     .await
+}
+
+/// Marks the token `token_hash` rotated; `false` when it already was (or
+/// was revoked): then another request used it at the same time.
+pub async fn rotate_by_hash(
+    ex: &mut impl Exec,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = ex
+        .execute(q!(
+            "UPDATE oidc_refresh_tokens SET rotated_at = $1
+             WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL",
+            now,
+            token_hash
+        ))
+        .await?;
+    Ok(n == 1)
 }
 
 /// Marks a token rotated; false when another request rotated it first

@@ -700,65 +700,90 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
     };
     let now = Timestamp::now().0;
     let hash = rumah_store::oidc::hash(token);
-    let mut tx = state.db().begin().await?;
-    // The usual case in one statement: a live token of this client, rotated.
-    let rotated = match form.scope {
-        None => grants::rotate_live(&mut tx, &hash, &client.client_id, now).await?,
-        Some(_) => None,
-    };
-    let (rt, scope) = match rotated {
-        Some(rt) => {
-            let scope = Scopes::parse(&rt.scope);
-            (rt, scope)
-        }
-        None => {
-            // Tell why not, or narrow the scope first: a bad request does not
-            // use the token up.
-            let Some(rt) = grants::refresh_by_hash(&mut tx, &hash).await? else {
-                return Ok(invalid_grant("unknown refresh token"));
-            };
-            if rt.client_id != client.client_id {
-                return Ok(invalid_grant(
-                    "the refresh token was issued to another client",
-                ));
-            }
-            if rt.revoked_at.is_some() || rt.expires_at <= now {
-                return Ok(invalid_grant("the refresh token is no longer valid"));
-            }
-            let mut scope = Scopes::parse(&rt.scope);
-            if let Some(asked) = form.scope.as_deref() {
-                let asked = Scopes::parse(asked);
-                if !asked.is_subset(&scope) {
-                    return Ok(token_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_scope",
-                        "a refresh cannot widen the scope",
-                    ));
-                }
-                scope = asked;
-            }
-            if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
-                // Reuse of a rotated token: someone holds a copy. Revoke the family.
-                let revoked = grants::revoke_family(&mut tx, &rt.family, now).await?;
-                rumah_store::audit::record(
-                    &mut tx,
-                    &rumah_store::audit::Entry {
-                        event: rumah_store::audit::event::OIDC_REFRESH_REUSED,
-                        subject: Some((rt.account_id, "")),
-                        client_id: Some(&client.client_id),
-                        details: Some(json!({ "family_revoked": revoked })),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+    // The usual case, in two short statements with no transaction around
+    // them (on SQLite each is one turn of the write lock): store the
+    // successor of a live token of this client, then mark the token
+    // rotated. See `grants::insert_successor` for why a crash in between
+    // loses nothing.
+    if form.scope.is_none() {
+        let successor = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+        let mut db = state.db();
+        if let Some(next) = grants::insert_successor(
+            &mut db,
+            &hash,
+            &client.client_id,
+            &rumah_store::oidc::hash(&successor),
+            now,
+            refresh_expiry(client, now),
+        )
+        .await?
+        {
+            if !grants::rotate_by_hash(&mut db, &hash, now).await? {
+                // Another request used the same token at the same moment.
+                let mut tx = state.db().begin().await?;
+                refresh_reused(&mut tx, client, next.account_id, &next.family, now).await?;
                 tx.commit().await?;
                 return Ok(invalid_grant(
                     "the refresh token was already used; its grant is revoked",
                 ));
             }
-            (rt, scope)
+            let scope = Scopes::parse(&next.scope);
+            let subject = Subject {
+                account_id: next.account_id,
+                scope: &scope,
+                auth_time: next.auth_time,
+                amr: &next.amr,
+                acr: next.acr.as_deref(),
+                nonce: None,
+            };
+            return issue_tokens(
+                state,
+                client,
+                &subject,
+                Source::Refresh {
+                    family: &next.family,
+                    successor: Some(successor),
+                    sid: next.sid.as_deref(),
+                },
+                scope.contains("openid"),
+            )
+            .await;
         }
+    }
+    // Otherwise tell why not, or narrow the scope first (a bad request does
+    // not use the token up), in one transaction.
+    let mut tx = state.db().begin().await?;
+    let Some(rt) = grants::refresh_by_hash(&mut tx, &hash).await? else {
+        return Ok(invalid_grant("unknown refresh token"));
     };
+    if rt.client_id != client.client_id {
+        return Ok(invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    if rt.revoked_at.is_some() || rt.expires_at <= now {
+        return Ok(invalid_grant("the refresh token is no longer valid"));
+    }
+    let mut scope = Scopes::parse(&rt.scope);
+    if let Some(asked) = form.scope.as_deref() {
+        let asked = Scopes::parse(asked);
+        if !asked.is_subset(&scope) {
+            return Ok(token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "a refresh cannot widen the scope",
+            ));
+        }
+        scope = asked;
+    }
+    if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
+        // Reuse of a rotated token: someone holds a copy. Revoke the family.
+        refresh_reused(&mut tx, client, rt.account_id, &rt.family, now).await?;
+        tx.commit().await?;
+        return Ok(invalid_grant(
+            "the refresh token was already used; its grant is revoked",
+        ));
+    }
     let subject = Subject {
         account_id: rt.account_id,
         scope: &scope,
@@ -767,8 +792,6 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         acr: rt.acr.as_deref(),
         nonce: None,
     };
-    // The successor is stored in the rotation's transaction: the old token
-    // is never used up without its successor being stored.
     let successor = store_refresh(
         &mut tx,
         client,
@@ -791,6 +814,37 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         scope.contains("openid"),
     )
     .await
+}
+
+/// A rotated refresh token came back: revokes its family and audits it.
+async fn refresh_reused(
+    tx: &mut rumah_store::Tx,
+    client: &Client,
+    account_id: i64,
+    family: &str,
+    now: i64,
+) -> AppResult<()> {
+    let revoked = grants::revoke_family(tx, family, now).await?;
+    rumah_store::audit::record(
+        tx,
+        &rumah_store::audit::Entry {
+            event: rumah_store::audit::event::OIDC_REFRESH_REUSED,
+            subject: Some((account_id, "")),
+            client_id: Some(&client.client_id),
+            details: Some(json!({ "family_revoked": revoked })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// When a refresh token issued to `client` now expires.
+fn refresh_expiry(client: &Client, now_ms: i64) -> i64 {
+    now_ms
+        + client
+            .refresh_token_lifetime_s
+            .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000))
 }
 
 /// The key for `client`'s tokens, in its algorithm (ID and access tokens
@@ -934,10 +988,7 @@ async fn store_refresh(
             amr: s.amr,
             acr: s.acr,
             now: now_ms,
-            expires_at: now_ms
-                + client
-                    .refresh_token_lifetime_s
-                    .map_or(REFRESH_TTL_MS, |s| s.saturating_mul(1000)),
+            expires_at: refresh_expiry(client, now_ms),
             sid,
         },
     )

@@ -429,3 +429,30 @@ app_test!(async fn introspection_and_revocation_follow_the_rfcs(app) {
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "unsupported_token_type");
     assert_eq!(post("/oidc/revoke", String::new(), Some(("simaster", SECRET))).await.0, 400);
 });
+
+app_test!(async fn a_rotation_cut_short_after_storing_the_successor_loses_nothing(app) {
+    let browser = setup(&app).await;
+    client(&app, "simaster", false, true, "authorization_code refresh_token").await;
+    let q = callback(&browser.get(app.url(&authorize_url("simaster", ""))).send().await.unwrap());
+    let form = [("grant_type", "authorization_code"), ("code", q["code"].as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+    let t0: serde_json::Value = exchange(&app, &form, Some(("simaster", SECRET))).await.json().await.unwrap();
+    let r0 = t0["refresh_token"].as_str().unwrap().to_owned();
+    // The first half of a rotation, as if the node died right after it.
+    let now = rumah_domain::time::Timestamp::now().0;
+    let orphan = rumah_store::oidc::grants::insert_successor(&mut app.conn(), &rumah_store::oidc::hash(&r0), "simaster", &rumah_store::oidc::hash("never-delivered"), now, now + 60_000)
+        .await
+        .unwrap();
+    assert!(orphan.is_some());
+    // The client still holds r0, and it still works, once.
+    let refresh = |token: String| {
+        let app = &app;
+        async move { exchange(app, &[("grant_type", "refresh_token"), ("refresh_token", token.as_str())], Some(("simaster", SECRET))).await }
+    };
+    let res = refresh(r0.clone()).await;
+    assert_eq!(res.status(), 200);
+    let r1 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh(r0).await.status(), 400, "used up now: a reuse");
+    assert_eq!(refresh(r1).await.status(), 400, "the reuse revoked the family");
+    // An unknown token gets no successor.
+    assert!(rumah_store::oidc::grants::insert_successor(&mut app.conn(), &rumah_store::oidc::hash("nope"), "simaster", "x", now, now).await.unwrap().is_none());
+});
