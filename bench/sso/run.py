@@ -129,7 +129,10 @@ class Rumah:
 
     def __init__(self, binary, data):
         self.bin, self.data = binary, data
-        self.env = {**os.environ, "RUST_LOG": "warn"}
+        # Default configuration, except the per-request log line (the peer
+        # keeps no request log): warnings only.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("RUMAH_")}
+        self.env["RUMAH_LOG"] = "warn"
         self.proc = None
         self.port = None
         self.run("migrate")
@@ -401,8 +404,9 @@ def report(args, res, rss, login_res, versions, started):
     lines = ["# Satu Akun benchmark results", "",
              f"- Date: {started:%Y-%m-%d %H:%M} UTC",
              f"- Machine: {os.cpu_count()} cores ({cpu_model()}), Linux {platform.release()}",
-             f"- Command: `python3 bench/sso/run.py --duration {args.duration}`",
-             f"- Satu Akun: release build, SQLite, default configuration (Argon2id m={versions['argon2']})",
+             f"- Command: `python3 bench/sso/run.py {' '.join(sys.argv[1:])}` at commit {commit()}",
+             f"- Satu Akun: release build, SQLite, default configuration (Argon2id {versions['argon2']}) except "
+             "`RUMAH_LOG=warn`: no per-request log line, as the peer keeps none",
              f"- Peer: oidc-provider {versions['peer']} on Node.js {versions['node']}, in-memory adapter, "
              "configured as bench/sso/peer/server.mjs (ES256, JWT access tokens, rotation on every refresh)",
              f"- Load: {versions['wrk']} (client_credentials, login; 32 and 8 connections), and bench/loadgen "
@@ -446,6 +450,11 @@ def report(args, res, rss, login_res, versions, started):
     return "\n".join(lines)
 
 
+def commit():
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -475,7 +484,7 @@ def main():
     }
     work = tempfile.mkdtemp(prefix="rumah-bench-sso-")
     rumah = Rumah(args.bin, os.path.join(work, "data"))
-    versions["argon2"] = "19 MiB, t=2, p=1 (the default [security] settings)"
+    versions["argon2"] = "m=19 MiB, t=2, p=1, the default [security] settings"
     peer = Peer()
     res = {"rumah": {}, "peer": {}}
     login_res = {}
