@@ -215,19 +215,6 @@ pub async fn rotate_by_hash(
     Ok(n == 1)
 }
 
-/// Marks a token rotated; false when another request rotated it first
-/// (then the caller treats this use as a reuse).
-pub async fn rotate(ex: &mut impl Exec, id: i64, now: i64) -> Result<bool, StoreError> {
-    let n = ex
-        .execute(q!(
-            "UPDATE oidc_refresh_tokens SET rotated_at = $1 WHERE id = $2 AND rotated_at IS NULL AND revoked_at IS NULL",
-            now,
-            id
-        ))
-        .await?;
-    Ok(n == 1)
-}
-
 /// Revokes every token of a family; returns how many were still live.
 pub async fn revoke_family(ex: &mut impl Exec, family: &str, now: i64) -> Result<u64, StoreError> {
     ex.execute(q!(

@@ -87,10 +87,4 @@ impl KeyCache {
         held.insert(kid.to_owned(), (alg, key.clone(), now + TTL));
         Ok(Some((alg, key)))
     }
-
-    /// Forgets every key, e.g. after this node rotated them.
-    pub fn clear(&self) {
-        self.signers.write().expect("not poisoned").clear();
-        self.verifiers.write().expect("not poisoned").clear();
-    }
 }

@@ -699,7 +699,44 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
         ));
     };
     let now = Timestamp::now().0;
+    let (rt, scope, successor) = match rotate_refresh(state, client, token, form, now).await? {
+        Ok(rotated) => rotated,
+        Err(refused) => return Ok(refused),
+    };
+    let subject = Subject {
+        account_id: rt.account_id,
+        scope: &scope,
+        auth_time: rt.auth_time,
+        amr: &rt.amr,
+        acr: rt.acr.as_deref(),
+        nonce: None,
+    };
+    issue_tokens(
+        state,
+        client,
+        &subject,
+        Source::Refresh {
+            family: &rt.family,
+            successor,
+            sid: rt.sid.as_deref(),
+        },
+        scope.contains("openid"),
+    )
+    .await
+}
+
+/// Rotates the refresh token `token` of `client`: the grant it belongs to,
+/// the scope of the new tokens and the successor refresh token; or the
+/// error answer.
+async fn rotate_refresh(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    form: &TokenForm,
+    now: i64,
+) -> AppResult<Result<(grants::RefreshToken, Scopes, Option<String>), Response>> {
     let hash = rumah_store::oidc::hash(token);
+    let reused = || invalid_grant("the refresh token was already used; its grant is revoked");
     // The usual case, in two short statements with no transaction around
     // them (on SQLite each is one turn of the write lock): store the
     // successor of a live token of this client, then mark the token
@@ -723,66 +760,43 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
                 let mut tx = state.db().begin().await?;
                 refresh_reused(&mut tx, client, next.account_id, &next.family, now).await?;
                 tx.commit().await?;
-                return Ok(invalid_grant(
-                    "the refresh token was already used; its grant is revoked",
-                ));
+                return Ok(Err(reused()));
             }
             let scope = Scopes::parse(&next.scope);
-            let subject = Subject {
-                account_id: next.account_id,
-                scope: &scope,
-                auth_time: next.auth_time,
-                amr: &next.amr,
-                acr: next.acr.as_deref(),
-                nonce: None,
-            };
-            return issue_tokens(
-                state,
-                client,
-                &subject,
-                Source::Refresh {
-                    family: &next.family,
-                    successor: Some(successor),
-                    sid: next.sid.as_deref(),
-                },
-                scope.contains("openid"),
-            )
-            .await;
+            return Ok(Ok((next, scope, Some(successor))));
         }
     }
     // Otherwise tell why not, or narrow the scope first (a bad request does
     // not use the token up), in one transaction.
     let mut tx = state.db().begin().await?;
     let Some(rt) = grants::refresh_by_hash(&mut tx, &hash).await? else {
-        return Ok(invalid_grant("unknown refresh token"));
+        return Ok(Err(invalid_grant("unknown refresh token")));
     };
     if rt.client_id != client.client_id {
-        return Ok(invalid_grant(
+        return Ok(Err(invalid_grant(
             "the refresh token was issued to another client",
-        ));
+        )));
     }
     if rt.revoked_at.is_some() || rt.expires_at <= now {
-        return Ok(invalid_grant("the refresh token is no longer valid"));
+        return Ok(Err(invalid_grant("the refresh token is no longer valid")));
     }
     let mut scope = Scopes::parse(&rt.scope);
     if let Some(asked) = form.scope.as_deref() {
         let asked = Scopes::parse(asked);
         if !asked.is_subset(&scope) {
-            return Ok(token_error(
+            return Ok(Err(token_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 "a refresh cannot widen the scope",
-            ));
+            )));
         }
         scope = asked;
     }
-    if rt.rotated_at.is_some() || !grants::rotate(&mut tx, rt.id, now).await? {
+    if rt.rotated_at.is_some() || !grants::rotate_by_hash(&mut tx, &hash, now).await? {
         // Reuse of a rotated token: someone holds a copy. Revoke the family.
         refresh_reused(&mut tx, client, rt.account_id, &rt.family, now).await?;
         tx.commit().await?;
-        return Ok(invalid_grant(
-            "the refresh token was already used; its grant is revoked",
-        ));
+        return Ok(Err(reused()));
     }
     let subject = Subject {
         account_id: rt.account_id,
@@ -802,18 +816,7 @@ async fn refresh_grant(state: &AppState, client: &Client, form: &TokenForm) -> A
     )
     .await?;
     tx.commit().await?;
-    issue_tokens(
-        state,
-        client,
-        &subject,
-        Source::Refresh {
-            family: &rt.family,
-            successor,
-            sid: rt.sid.as_deref(),
-        },
-        scope.contains("openid"),
-    )
-    .await
+    Ok(Ok((rt, scope, successor)))
 }
 
 /// A rotated refresh token came back: revokes its family and audits it.

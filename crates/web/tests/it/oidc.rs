@@ -451,8 +451,15 @@ app_test!(async fn a_rotation_cut_short_after_storing_the_successor_loses_nothin
     let res = refresh(r0.clone()).await;
     assert_eq!(res.status(), 200);
     let r1 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+    // A request that widens the scope is refused without using r1 up.
+    let res = exchange(&app, &[("grant_type", "refresh_token"), ("refresh_token", r1.as_str()), ("scope", "openid phone")], Some(("simaster", SECRET))).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "invalid_scope");
+    let res = refresh(r1).await;
+    assert_eq!(res.status(), 200, "r1 still works after the refused request");
+    let r2 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(refresh(r0).await.status(), 400, "used up now: a reuse");
-    assert_eq!(refresh(r1).await.status(), 400, "the reuse revoked the family");
+    assert_eq!(refresh(r2).await.status(), 400, "the reuse revoked the family");
     // An unknown token gets no successor.
     assert!(rumah_store::oidc::grants::insert_successor(&mut app.conn(), &rumah_store::oidc::hash("nope"), "simaster", "x", now, now).await.unwrap().is_none());
 });
