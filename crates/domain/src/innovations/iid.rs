@@ -1,19 +1,23 @@
-//! IID self-assessment (Indeks Inovasi Daerah): the innovation-level
-//! indicators of the SID aspect (satuan inovasi daerah), a level 0–3 per
-//! indicator, scores, an innovation's total, a region's SID-based index and
-//! its predikat.
+//! IID self-assessment (Indeks Inovasi Daerah): the region-level
+//! indicators of the SPD aspect (satuan pemerintahan daerah, 1–15), the
+//! innovation-level indicators of the SID aspect (satuan inovasi daerah,
+//! 16–35), a level 0–3 per indicator, scores, an innovation's total, a
+//! region's SPD, SID, full index and predikat.
 //!
 //! Every number here is **unconfirmed** (weights from an unofficial 2026
 //! catalogue, thresholds from the 2023 slides), so none is a constant: the
 //! rules of an assessment year ([`YearRules`]) are data, stored per year and
-//! edited by the province administrator. The SPD aspect (indicators 1–15,
-//! region-level statistics) is outside this module for now.
+//! edited by the province administrator.
 //!
 //! Formulas (see `docs/IID.md`):
 //! - indicator score = weight × level (level 0 when not filled);
-//! - innovation total = Σ indicator scores;
-//! - region index = (Σ totals / MAX(floor, n) + MIN(n, cap) × points)
-//!   / (maximum innovation total + cap × points) × 100;
+//! - innovation total = Σ SID indicator scores;
+//! - SPD = Σ SPD indicator scores of the region;
+//! - SID = Σ totals / MAX(floor, n) + MIN(n, cap) × points;
+//! - index = (SPD + SID) / (max SPD + max SID) × 100, where max SPD = Σ
+//!   SPD weights × 3 (0 for a year without SPD indicators, whose index is
+//!   then the SID part alone) and max SID = maximum innovation total + cap ×
+//!   points;
 //! - predikat from the year's thresholds, compared in hundredths.
 
 use std::collections::BTreeMap;
@@ -26,6 +30,9 @@ pub const YEAR_MAX: i32 = 2100;
 /// Indicator numbers of the SID aspect, innovation level (2023 structure).
 pub const NUMBER_MIN: i64 = 16;
 pub const NUMBER_MAX: i64 = 35;
+/// Indicator numbers of the SPD aspect, region level (2023 structure).
+pub const SPD_NUMBER_MIN: i64 = 1;
+pub const SPD_NUMBER_MAX: i64 = 15;
 pub const NAME_MAX: usize = 200;
 pub const LEVEL_TEXT_MAX: usize = 1000;
 pub const EVIDENCE_MAX: usize = 2000;
@@ -66,11 +73,40 @@ pub fn score(weight: f64, level: IidLevel) -> f64 {
     weight * f64::from(level.get())
 }
 
+/// The aspect of an indicator: what it scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aspect {
+    /// Satuan pemerintahan daerah: the region itself (indicators 1–15).
+    Spd,
+    /// Satuan inovasi daerah: each innovation (indicators 16–35).
+    Sid,
+}
+
+impl Aspect {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Spd => "spd",
+            Self::Sid => "sid",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "spd" => Some(Self::Spd),
+            "sid" => Some(Self::Sid),
+            _ => None,
+        }
+    }
+}
+
 /// An indicator of an assessment year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
     pub number: i64,
     pub name: String,
+    /// The variable of the national structure (Institusi, Infrastruktur, …);
+    /// may be empty.
+    pub variable: String,
     pub weight: f64,
     pub mandatory: bool,
     /// What levels 1, 2 and 3 mean.
@@ -146,8 +182,27 @@ pub struct YearRules {
     /// Innovations counted for the skor jumlah inovasi (200).
     pub cap: i64,
     pub thresholds: Thresholds,
-    /// In number order.
+    /// The SID (innovation-level) indicators, in number order.
     pub indicators: Vec<Indicator>,
+    /// The SPD (region-level) indicators, in number order; empty for a year
+    /// without them.
+    pub spd_indicators: Vec<Indicator>,
+}
+
+/// A region's figures for a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionScore {
+    pub spd: f64,
+    pub max_spd: f64,
+    /// Mandatory SPD indicators without a level ≥ 1, in number order.
+    pub spd_missing: Vec<i64>,
+    pub sid: f64,
+    pub max_sid: f64,
+    /// SID / max SID × 100.
+    pub sid_index: f64,
+    /// (SPD + SID) / (max SPD + max SID) × 100.
+    pub index: f64,
+    pub predikat: Predikat,
 }
 
 /// Levels chosen for an innovation, by indicator number.
@@ -165,31 +220,73 @@ impl YearRules {
         self.indicators.iter().find(|i| i.number == number)
     }
 
+    pub fn spd_indicator(&self, number: i64) -> Option<&Indicator> {
+        self.spd_indicators.iter().find(|i| i.number == number)
+    }
+
+    /// Whether the year has SPD indicators; without them the index is the
+    /// SID part alone.
+    pub fn has_spd(&self) -> bool {
+        !self.spd_indicators.is_empty()
+    }
+
+    /// The region's SPD: Σ weight × level over the year's SPD indicators;
+    /// levels of numbers that are not SPD indicators are ignored.
+    pub fn spd(&self, levels: &Levels) -> f64 {
+        sum_scores(&self.spd_indicators, levels)
+    }
+
+    /// The SPD with every SPD indicator at level 3 (0 without SPD indicators).
+    pub fn max_spd(&self) -> f64 {
+        max_scores(&self.spd_indicators)
+    }
+
+    /// Mandatory SPD indicators without a level ≥ 1, in number order.
+    pub fn missing_spd_mandatory(&self, levels: &Levels) -> Vec<i64> {
+        missing(&self.spd_indicators, levels)
+    }
+
+    /// The full index: (SPD + SID) / (max SPD + max SID) × 100.
+    pub fn iid_index(&self, spd: f64, sid: f64) -> f64 {
+        let max = self.max_spd() + self.max_sid();
+        if max <= 0.0 {
+            return 0.0;
+        }
+        (spd + sid) / max * 100.0
+    }
+
+    /// Every figure of a region from its SPD levels and its innovations'
+    /// totals; the predikat is that of the full index.
+    pub fn region_score(&self, spd_levels: &Levels, totals: &[f64]) -> RegionScore {
+        let spd = self.spd(spd_levels);
+        let sid = self.region_sid(totals);
+        let index = self.iid_index(spd, sid);
+        RegionScore {
+            spd,
+            max_spd: self.max_spd(),
+            spd_missing: self.missing_spd_mandatory(spd_levels),
+            sid,
+            max_sid: self.max_sid(),
+            sid_index: self.region_index(totals),
+            index,
+            predikat: self.predikat(index),
+        }
+    }
+
     /// Σ weight × level over the year's indicators; levels of numbers the
     /// year does not have are ignored.
     pub fn innovation_total(&self, levels: &Levels) -> f64 {
-        self.indicators
-            .iter()
-            .map(|i| score(i.weight, levels.get(&i.number).copied().unwrap_or_default()))
-            .sum()
+        sum_scores(&self.indicators, levels)
     }
 
     /// The total of an innovation with every indicator at level 3.
     pub fn max_innovation_total(&self) -> f64 {
-        self.indicators
-            .iter()
-            .map(|i| score(i.weight, IidLevel(IidLevel::MAX)))
-            .sum()
+        max_scores(&self.indicators)
     }
 
     /// Mandatory indicators without a level ≥ 1, in number order.
     pub fn missing_mandatory(&self, levels: &Levels) -> Vec<i64> {
-        self.indicators
-            .iter()
-            .filter(|i| i.mandatory)
-            .filter(|i| !levels.get(&i.number).is_some_and(|l| l.is_filled()))
-            .map(|i| i.number)
-            .collect()
+        missing(&self.indicators, levels)
     }
 
     /// Every mandatory indicator has a level ≥ 1.
@@ -210,7 +307,7 @@ impl YearRules {
         self.max_innovation_total() + self.cap.max(0) as f64 * self.points_per_innovation
     }
 
-    /// The region's SID-based index, 0–100.
+    /// The region's SID part as an index, 0–100.
     pub fn region_index(&self, totals: &[f64]) -> f64 {
         let max = self.max_sid();
         if max <= 0.0 {
@@ -262,7 +359,7 @@ impl YearRules {
         {
             err("inovatif".into(), "threshold_order");
         }
-        for i in &self.indicators {
+        for i in self.spd_indicators.iter().chain(&self.indicators) {
             let n = i.number;
             let len = i.name.trim().chars().count();
             if len == 0 || len > NAME_MAX {
@@ -282,6 +379,29 @@ impl YearRules {
     }
 }
 
+fn sum_scores(indicators: &[Indicator], levels: &Levels) -> f64 {
+    indicators
+        .iter()
+        .map(|i| score(i.weight, levels.get(&i.number).copied().unwrap_or_default()))
+        .sum()
+}
+
+fn max_scores(indicators: &[Indicator]) -> f64 {
+    indicators
+        .iter()
+        .map(|i| score(i.weight, IidLevel(IidLevel::MAX)))
+        .sum()
+}
+
+fn missing(indicators: &[Indicator], levels: &Levels) -> Vec<i64> {
+    indicators
+        .iter()
+        .filter(|i| i.mandatory)
+        .filter(|i| !levels.get(&i.number).is_some_and(|l| l.is_filled()))
+        .map(|i| i.number)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +410,7 @@ mod tests {
         Indicator {
             number,
             name: format!("Indikator {number}"),
+            variable: String::new(),
             weight,
             mandatory,
             levels: ["satu".into(), "dua".into(), "tiga".into()],
@@ -331,6 +452,32 @@ mod tests {
                 kurang_inovatif: 0.01,
             },
             indicators: weights.iter().map(|&(n, w, m)| ind(n, w, m)).collect(),
+            spd_indicators: Vec::new(),
+        }
+    }
+
+    /// The 2026 rules with the seeded SPD indicators 1–15.
+    fn rules_with_spd() -> YearRules {
+        let spd = [
+            (1, 1.0, true),
+            (2, 2.0, false),
+            (3, 1.0, true),
+            (4, 1.0, true),
+            (5, 1.5, true),
+            (6, 1.5, true),
+            (7, 1.5, true),
+            (8, 1.5, true),
+            (9, 1.0, true),
+            (10, 1.5, true),
+            (11, 1.5, true),
+            (12, 2.0, false),
+            (13, 2.0, false),
+            (14, 1.0, false),
+            (15, 1.0, false),
+        ];
+        YearRules {
+            spd_indicators: spd.iter().map(|&(n, w, m)| ind(n, w, m)).collect(),
+            ..rules()
         }
     }
 
@@ -421,5 +568,76 @@ mod tests {
             fields,
             ["cap", "inovatif", "weight16", "name17", "level18_2"]
         );
+    }
+
+    #[test]
+    fn spd_is_weight_times_level_and_its_maximum_is_63() {
+        let r = rules_with_spd();
+        assert!(r.has_spd());
+        assert_eq!(r.max_spd(), 63.0);
+        // 1×3 + 2×2 + 1.5×3 (8) + 2×1 (12) = 3 + 4 + 4.5 + 2 = 13.5;
+        // SID numbers (16) and unknown ones (0) do not count towards SPD.
+        let l = levels(&[(1, 3), (2, 2), (8, 3), (12, 1), (16, 3), (0, 3)]);
+        assert_eq!(r.spd(&l), 13.5);
+        assert_eq!(r.missing_spd_mandatory(&l), vec![3, 4, 5, 6, 7, 9, 10, 11]);
+        assert_eq!(r.missing_spd_mandatory(&levels(&[])).len(), 10);
+        // SPD levels never change an innovation's total.
+        assert_eq!(r.innovation_total(&l), 9.0);
+    }
+
+    #[test]
+    fn the_full_index_adds_spd_to_sid_over_both_maxima() {
+        let r = rules_with_spd();
+        // SPD 13.5; innovations 35 and 0: SID = 35 / 10 + 2 × 0.38 = 4.26.
+        // Index = (13.5 + 4.26) / (63 + 187) × 100 = 17.76 / 250 × 100 = 7.104.
+        let l = levels(&[(1, 3), (2, 2), (8, 3), (12, 1)]);
+        let s = r.region_score(&l, &[35.0, 0.0]);
+        assert_eq!(s.spd, 13.5);
+        assert_eq!(s.max_spd, 63.0);
+        assert!((s.sid - 4.26).abs() < 1e-9, "{}", s.sid);
+        assert!((s.max_sid - 187.0).abs() < 1e-9);
+        assert!((s.index - 7.104).abs() < 1e-9, "{}", s.index);
+        assert!((s.sid_index - 4.26 / 187.0 * 100.0).abs() < 1e-9);
+        assert_eq!(s.predikat, Predikat::KurangInovatif);
+        // Everything at the top: 100.
+        let all: Levels = (1..=15).map(|n| (n, IidLevel::new(3).unwrap())).collect();
+        let s = r.region_score(&all, &vec![111.0; 200]);
+        assert!((s.index - 100.0).abs() < 1e-9, "{}", s.index);
+        assert_eq!(s.predikat, Predikat::SangatInovatif);
+        // The predikat is that of the full index, not of the SID part:
+        // SPD 63 with SID 0.38 (one empty innovation) is 25.35 → Kurang Inovatif.
+        let s = r.region_score(&all, &[0.0]);
+        assert!((s.index - 63.38 / 250.0 * 100.0).abs() < 1e-9);
+        assert_eq!(s.predikat, Predikat::KurangInovatif);
+        let s = r.region_score(&all, &vec![111.0; 30]);
+        // (63 + 111 + 11.4) / 250 × 100 = 74.16; the SID part alone is 65.45.
+        assert!((s.index - 74.16).abs() < 1e-9, "{}", s.index);
+        assert_eq!(s.predikat, Predikat::SangatInovatif);
+    }
+
+    #[test]
+    fn a_year_without_spd_indicators_has_the_sid_part_as_its_index() {
+        let r = rules();
+        assert!(!r.has_spd());
+        assert_eq!(r.max_spd(), 0.0);
+        let l = levels(&[(1, 3)]);
+        let s = r.region_score(&l, &[35.0, 0.0]);
+        assert_eq!(s.spd, 0.0);
+        assert!(s.spd_missing.is_empty());
+        assert!((s.index - s.sid_index).abs() < 1e-12);
+        assert_eq!(s.predikat, r.predikat(r.region_index(&[35.0, 0.0])));
+    }
+
+    #[test]
+    fn spd_rules_are_checked_like_sid_ones() {
+        let mut r = rules_with_spd();
+        assert!(r.check().is_empty());
+        r.spd_indicators[4].weight = 101.0;
+        r.spd_indicators[0].levels[2] = "x".repeat(LEVEL_TEXT_MAX + 1);
+        let fields: Vec<String> = r.check().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["level1_3", "weight5"]);
+        assert_eq!(Aspect::parse("spd"), Some(Aspect::Spd));
+        assert_eq!(Aspect::parse(Aspect::Sid.code()), Some(Aspect::Sid));
+        assert_eq!(Aspect::parse("SPD"), None);
     }
 }

@@ -1,15 +1,16 @@
 //! IID self-assessment: the rules of each assessment year (weights, level
 //! descriptions, region formula, predikat thresholds: data edited by the
-//! province administrator), each innovation's chosen levels and evidence,
-//! and a region's summary.
+//! province administrator), each innovation's chosen levels and evidence
+//! (SID), each region's chosen levels and evidence (SPD), and a region's
+//! summary.
 //!
 //! Callers check permissions first: assessment functions take an
 //! innovation id the caller already found in its scope, and the region
-//! summary a region the caller may read.
+//! functions a region the caller may read (or, to save, manage).
 
 use std::collections::BTreeMap;
 
-use rumah_domain::innovations::iid::{IidLevel, Indicator, Levels, Thresholds, YearRules};
+use rumah_domain::innovations::iid::{Aspect, IidLevel, Indicator, Levels, Thresholds, YearRules};
 use rumah_domain::time::Timestamp;
 
 use crate::{Exec, StoreError, Tx, q};
@@ -28,6 +29,8 @@ struct YearRow {
 #[derive(sqlx::FromRow)]
 struct IndicatorRow {
     number: i64,
+    aspect: String,
+    variable: String,
     name: String,
     weight: f64,
     mandatory: bool,
@@ -59,13 +62,31 @@ pub async fn rules(ex: &mut impl Exec, year: i32) -> Result<Option<YearRules>, S
     let Some(y) = row else {
         return Ok(None);
     };
-    let indicators: Vec<IndicatorRow> = ex
+    let rows: Vec<IndicatorRow> = ex
         .fetch_all(q!(
-            "SELECT number, name, weight, mandatory, level1, level2, level3
+            "SELECT number, aspect, variable, name, weight, mandatory, level1, level2, level3
              FROM iid_indicators WHERE year = $1 ORDER BY number",
             i64::from(year)
         ))
         .await?;
+    let (mut spd, mut sid) = (Vec::new(), Vec::new());
+    for r in rows {
+        let aspect = Aspect::parse(&r.aspect).ok_or_else(|| {
+            StoreError::Corrupt(format!("iid indicator {} aspect {}", r.number, r.aspect))
+        })?;
+        let i = Indicator {
+            number: r.number,
+            name: r.name,
+            variable: r.variable,
+            weight: r.weight,
+            mandatory: r.mandatory,
+            levels: [r.level1, r.level2, r.level3],
+        };
+        match aspect {
+            Aspect::Spd => spd.push(i),
+            Aspect::Sid => sid.push(i),
+        }
+    }
     Ok(Some(YearRules {
         year: i32::try_from(y.year)
             .map_err(|_| StoreError::Corrupt(format!("iid year {}", y.year)))?,
@@ -77,22 +98,15 @@ pub async fn rules(ex: &mut impl Exec, year: i32) -> Result<Option<YearRules>, S
             inovatif: y.inovatif,
             kurang_inovatif: y.kurang_inovatif,
         },
-        indicators: indicators
-            .into_iter()
-            .map(|r| Indicator {
-                number: r.number,
-                name: r.name,
-                weight: r.weight,
-                mandatory: r.mandatory,
-                levels: [r.level1, r.level2, r.level3],
-            })
-            .collect(),
+        indicators: sid,
+        spd_indicators: spd,
     }))
 }
 
 /// Stores the rules of an existing year (the caller checked them with
-/// [`YearRules::check`]). Indicators are matched by number; the year's set
-/// of indicators does not change here.
+/// [`YearRules::check`]). Indicators (SPD and SID) are matched by number;
+/// the year's set of indicators, their aspects and variables do not change
+/// here.
 pub async fn save_rules(tx: &mut Tx, r: &YearRules, by: &str) -> Result<(), StoreError> {
     let year = i64::from(r.year);
     tx.execute(q!(
@@ -110,7 +124,7 @@ pub async fn save_rules(tx: &mut Tx, r: &YearRules, by: &str) -> Result<(), Stor
         by
     ))
     .await?;
-    for i in &r.indicators {
+    for i in r.spd_indicators.iter().chain(&r.indicators) {
         tx.execute(q!(
             "UPDATE iid_indicators SET name = $3, weight = $4, mandatory = $5,
                  level1 = $6, level2 = $7, level3 = $8
@@ -140,8 +154,8 @@ pub enum CopyError {
     Store(#[from] StoreError),
 }
 
-/// Copies the rules of `from` to the new year `to` (assessments are not
-/// copied: each year is filled in anew).
+/// Copies the rules of `from`, SPD and SID indicators alike, to the new
+/// year `to` (assessments are not copied: each year is filled in anew).
 pub async fn copy_year(tx: &mut Tx, from: i32, to: i32, by: &str) -> Result<(), CopyError> {
     if rules(tx, from).await?.is_none() {
         return Err(CopyError::NoSource);
@@ -162,8 +176,8 @@ pub async fn copy_year(tx: &mut Tx, from: i32, to: i32, by: &str) -> Result<(), 
     ))
     .await?;
     tx.execute(q!(
-        "INSERT INTO iid_indicators (year, number, name, weight, mandatory, level1, level2, level3)
-         SELECT $2, number, name, weight, mandatory, level1, level2, level3
+        "INSERT INTO iid_indicators (year, number, aspect, variable, name, weight, mandatory, level1, level2, level3)
+         SELECT $2, number, aspect, variable, name, weight, mandatory, level1, level2, level3
          FROM iid_indicators WHERE year = $1",
         from,
         to
@@ -172,7 +186,7 @@ pub async fn copy_year(tx: &mut Tx, from: i32, to: i32, by: &str) -> Result<(), 
     Ok(())
 }
 
-/// One indicator of an innovation's assessment.
+/// One indicator of an innovation's or a region's assessment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Answer {
     pub level: IidLevel,
@@ -188,18 +202,23 @@ struct AnswerRow {
 }
 
 fn answer(r: &AnswerRow) -> Result<Answer, StoreError> {
-    let level = u8::try_from(r.level)
+    checked_answer(r.level, &r.evidence, || {
+        format!("innovation {}", r.innovation_id)
+    })
+}
+
+fn checked_answer(
+    level: i64,
+    evidence: &str,
+    whose: impl FnOnce() -> String,
+) -> Result<Answer, StoreError> {
+    let checked = u8::try_from(level)
         .ok()
         .and_then(IidLevel::new)
-        .ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "iid level {} of innovation {}",
-                r.level, r.innovation_id
-            ))
-        })?;
+        .ok_or_else(|| StoreError::Corrupt(format!("iid level {level} of {}", whose())))?;
     Ok(Answer {
-        level,
-        evidence: r.evidence.clone(),
+        level: checked,
+        evidence: evidence.to_owned(),
     })
 }
 
@@ -311,4 +330,63 @@ pub async fn region_innovations(
             org_name: p.org_name,
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct RegionAnswerRow {
+    number: i64,
+    level: i64,
+    evidence: String,
+}
+
+/// The SPD answers of the region `region_code` (the caller checked it may
+/// read the region) for `year`, by indicator number.
+pub async fn region_spd(
+    ex: &mut impl Exec,
+    region_code: &str,
+    year: i32,
+) -> Result<BTreeMap<i64, Answer>, StoreError> {
+    let rows: Vec<RegionAnswerRow> = ex
+        .fetch_all(q!(
+            "SELECT number, level, evidence FROM iid_region_assessments
+             WHERE region_code = $1 AND year = $2 ORDER BY number",
+            region_code,
+            i64::from(year)
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let a = checked_answer(r.level, &r.evidence, || format!("region {region_code}"))?;
+            Ok((r.number, a))
+        })
+        .collect()
+}
+
+/// Stores the SPD answers of a region (the caller checked it may manage the
+/// region, the year's rules and every level and number).
+pub async fn save_region_spd(
+    tx: &mut Tx,
+    region_code: &str,
+    year: i32,
+    answers: &BTreeMap<i64, Answer>,
+    by: &str,
+) -> Result<(), StoreError> {
+    let now = Timestamp::now();
+    for (number, a) in answers {
+        tx.execute(q!(
+            "INSERT INTO iid_region_assessments (region_code, year, number, level, evidence, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (region_code, year, number) DO UPDATE SET level = excluded.level,
+                 evidence = excluded.evidence, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            region_code,
+            i64::from(year),
+            *number,
+            i64::from(a.level.get()),
+            a.evidence.as_str(),
+            now,
+            by
+        ))
+        .await?;
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use rumah_domain::orgs::OrgKind;
 
 use crate::support::{TestApp, app_test, count_of, text_of};
 
-async fn setup(app: &TestApp) {
+pub(crate) async fn setup(app: &TestApp) {
     app.org("35.15", "DINKES", OrgKind::Opd).await;
     app.org("35.78", "DINKES", OrgKind::Opd).await;
     app.account(
@@ -41,13 +41,13 @@ async fn setup(app: &TestApp) {
     app.account("asn", Some("35.15.DINKES"), &[]).await;
 }
 
-async fn html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     let res = client.get(app.url(path)).send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
     res.text().await.unwrap()
 }
 
-async fn status(app: &TestApp, client: &reqwest::Client, path: &str) -> u16 {
+pub(crate) async fn status(app: &TestApp, client: &reqwest::Client, path: &str) -> u16 {
     client
         .get(app.url(path))
         .send()
@@ -72,7 +72,7 @@ const LEVELS: [(&str, &str); 7] = [
     ),
 ];
 
-async fn assess(app: &TestApp, owner: &reqwest::Client, id: i64) {
+pub(crate) async fn assess(app: &TestApp, owner: &reqwest::Client, id: i64) {
     let page = format!("/inovasi/kelola/{id}/iid?tahun=2026");
     let mut fields = vec![("tahun", "2026")];
     fields.extend_from_slice(&LEVELS);
@@ -84,7 +84,7 @@ async fn assess(app: &TestApp, owner: &reqwest::Client, id: i64) {
 
 /// Every field of the rules form as the page has it (ticked boxes only),
 /// with `changes` applied.
-async fn rules_form(
+pub(crate) async fn rules_form(
     app: &TestApp,
     admin: &reqwest::Client,
     changes: &[(&str, &str)],
@@ -173,27 +173,30 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
     assess(&app, &owner, a).await;
 
     // n = 2, Σ = 35: SID = 35 / MAX(10, 2) + 2 × 0.38 = 4.26; max SID = 111 + 200 × 0.38 = 187;
-    // index = 4.26 / 187 × 100 = 2.2780… → 2.28, Kurang Inovatif.
+    // SID part = 4.26 / 187 × 100 = 2.2780… → 2.28. No SPD levels yet (SPD 0 of 63):
+    // index = (0 + 4.26) / (63 + 187) × 100 = 1.704 → 1.70, Kurang Inovatif.
     for client in [&curator, &owner, &admin] {
         let page = html(&app, client, "/iid/wilayah/35.15?tahun=2026").await;
         assert_eq!(text_of(&page, "#iid-n").unwrap(), "2");
         assert_eq!(text_of(&page, "#iid-sum").unwrap(), "35,00");
         assert_eq!(text_of(&page, "#iid-sid").unwrap(), "4,26");
         assert_eq!(text_of(&page, "#iid-max-sid").unwrap(), "187,00");
-        assert_eq!(text_of(&page, "#iid-index").unwrap(), "2,28");
+        assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "2,28");
+        assert_eq!(text_of(&page, "#iid-spd").unwrap(), "0,00");
+        assert_eq!(text_of(&page, "#iid-index").unwrap(), "1,70");
         assert_eq!(text_of(&page, "#iid-predikat").unwrap(), "Kurang Inovatif");
         assert_eq!(count_of(&page, "#iid-region tbody tr"), 2);
         assert_eq!(count_of(&page, "#iid-region tbody tr.incomplete"), 1);
         assert!(text_of(&page, "#iid-region tr.incomplete").unwrap().contains("Bidan Desa Siaga"));
     }
 
-    // Thresholds at their edges (compared in hundredths): 2.28 is still Kurang Inovatif
-    // when its lowest index is 2.28, not when it is 2.29; 2.28 as the lowest Inovatif is Inovatif.
+    // Thresholds at their edges (compared in hundredths): 1.70 is still Kurang Inovatif
+    // when its lowest index is 1.70, not when it is 1.71; 1.70 as the lowest Inovatif is Inovatif.
     for (changes, expected) in [
-        (vec![("kurang_inovatif", "2,28")], "Kurang Inovatif"),
-        (vec![("kurang_inovatif", "2.29")], "Tidak Dapat Dinilai"),
-        (vec![("kurang_inovatif", "0,01"), ("inovatif", "2,28")], "Inovatif"),
-        (vec![("inovatif", "2,29")], "Kurang Inovatif"),
+        (vec![("kurang_inovatif", "1,70")], "Kurang Inovatif"),
+        (vec![("kurang_inovatif", "1.71")], "Tidak Dapat Dinilai"),
+        (vec![("kurang_inovatif", "0,01"), ("inovatif", "1,70")], "Inovatif"),
+        (vec![("inovatif", "1,71")], "Kurang Inovatif"),
     ] {
         let res = rules_form(&app, &admin, &changes).await;
         assert_eq!(res.status(), 303, "{changes:?}");
@@ -217,6 +220,11 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
         other => panic!("{other:?}"),
     };
     assert!((index - 4.26 / 187.0 * 100.0).abs() < 1e-9, "{index}");
+    let full = match beside(summary, "Indeks Inovasi Daerah (SPD + SID, 0-100)") {
+        Some(Cell::Num(n)) => *n,
+        other => panic!("{other:?}"),
+    };
+    assert!((full - 4.26 / 250.0 * 100.0).abs() < 1e-9, "{full}");
     assert_eq!(beside(summary, "Predikat"), Some(&Cell::Str("Kurang Inovatif".into())));
     let detail = &sheets["Rincian Indikator"];
     // Header + 2 innovations × 20 indicators.
@@ -327,7 +335,8 @@ app_test!(async fn bad_input_is_named_per_field_and_stores_nothing(app) {
     // Copying a year: to a new year once; again, or to a bad year, is refused.
     let res = app.post_form(&admin, "/admin/iid", "/admin/iid/salin", &[("from", "2026"), ("copy_to", "2027")]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(app.count("iid_indicators WHERE year = 2027").await, 20);
+    assert_eq!(app.count("iid_indicators WHERE year = 2027 AND aspect = 'sid'").await, 20);
+    assert_eq!(app.count("iid_indicators WHERE year = 2027 AND aspect = 'spd'").await, 15);
     for to in ["2027", "duaribu", "1999"] {
         let res = app.post_form(&admin, "/admin/iid", "/admin/iid/salin", &[("from", "2026"), ("copy_to", to)]).await;
         assert_eq!(res.status(), 422, "{to}");
@@ -344,12 +353,12 @@ app_test!(async fn bad_input_is_named_per_field_and_stores_nothing(app) {
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub(crate) enum Cell {
     Str(String),
     Num(f64),
 }
 
-type Sheet = HashMap<String, Cell>;
+pub(crate) type Sheet = HashMap<String, Cell>;
 
 fn unescape(s: &str) -> String {
     s.replace("&lt;", "<")
@@ -371,7 +380,7 @@ fn text_in(xml: &str) -> String {
     unescape(t.split_once("</t>").map_or("", |(text, _)| text))
 }
 
-fn read_xlsx(bytes: &[u8]) -> HashMap<String, Sheet> {
+pub(crate) fn read_xlsx(bytes: &[u8]) -> HashMap<String, Sheet> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an XLSX is a zip");
     let mut file = |name: &str| -> Option<String> {
         let mut f = zip.by_name(name).ok()?;
@@ -414,7 +423,7 @@ fn read_xlsx(bytes: &[u8]) -> HashMap<String, Sheet> {
 }
 
 /// The value next to the label `label` in column A.
-fn beside<'a>(sheet: &'a Sheet, label: &str) -> Option<&'a Cell> {
+pub(crate) fn beside<'a>(sheet: &'a Sheet, label: &str) -> Option<&'a Cell> {
     let (reference, _) = sheet
         .iter()
         .find(|(r, c)| r.starts_with('A') && **c == Cell::Str(label.to_owned()))

@@ -14,6 +14,7 @@ mod custom_surveys;
 mod dashboard;
 mod files;
 mod iid;
+mod iid_spd;
 mod import;
 mod innovations;
 mod lifecycle;

@@ -2,16 +2,20 @@
 //!
 //! - `/inovasi/kelola/{id}/iid?tahun=` — the officers of the innovation's
 //!   node choose a level and give evidence per indicator;
-//! - `/iid/wilayah/{code}?tahun=` — the region's published innovations with
-//!   their totals, the region's SID-based index and predikat (officers of
-//!   the region, curators and administrators of the province), and its
-//!   XLSX export `/iid/wilayah/{code}/ekspor.xlsx?tahun=`;
+//! - `/iid/wilayah/{code}?tahun=` — the region's SPD, its published
+//!   innovations with their totals, the SID, the full index and predikat
+//!   (officers of the region, curators and administrators of the province),
+//!   and its XLSX export `/iid/wilayah/{code}/ekspor.xlsx?tahun=`;
+//! - `/iid/wilayah/{code}/spd?tahun=` — the region's officers choose a
+//!   level and give evidence per SPD indicator (module [`spd`]);
 //! - `/admin/iid?tahun=` — the province administrator edits the year's
-//!   weights, level descriptions, region formula and thresholds, and copies
-//!   a year to a new one.
+//!   SPD and SID weights, level descriptions, region formula and
+//!   thresholds, and copies a year to a new one.
 //!
 //! The rules are data (`rumah_store::innovations::iid`), the arithmetic is
 //! `rumah_domain::innovations::iid`; see `docs/IID.md`.
+
+mod spd;
 
 use std::collections::BTreeMap;
 
@@ -22,7 +26,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rumah_domain::authz::Permission;
 use rumah_domain::innovations::iid::{
-    EVIDENCE_MAX, IidLevel, Levels, Predikat, YEAR_MAX, YEAR_MIN, YearRules, score,
+    EVIDENCE_MAX, IidLevel, Indicator, Levels, Predikat, RegionScore, YEAR_MAX, YEAR_MIN,
+    YearRules, score,
 };
 use rumah_domain::orgs::{OrgCode, PROVINCE_CODE};
 use rumah_store::audit;
@@ -52,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/iid/wilayah/{code}", get(region_show))
         .route("/iid/wilayah/{code}/ekspor.xlsx", get(region_xlsx))
+        .route("/iid/wilayah/{code}/spd", get(spd::show).post(spd::save))
         .route("/admin/iid", get(admin_show).post(admin_save))
         .route("/admin/iid/salin", post(admin_copy))
 }
@@ -140,6 +146,7 @@ pub struct Choice {
 pub struct AssessRow {
     pub number: i64,
     pub name: String,
+    pub variable: String,
     pub weight: String,
     pub mandatory: bool,
     pub choices: Vec<Choice>,
@@ -197,37 +204,7 @@ fn assess_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let lang = ctx.lang;
-    let rows = rules
-        .indicators
-        .iter()
-        .map(|i| {
-            let a = answers.get(&i.number).cloned().unwrap_or_default();
-            let f_level = format!("level_{}", i.number);
-            let f_evidence = format!("evidence_{}", i.number);
-            AssessRow {
-                number: i.number,
-                name: i.name.clone(),
-                weight: plain(i.weight),
-                mandatory: i.mandatory,
-                choices: (0..=IidLevel::MAX)
-                    .map(|v| Choice {
-                        value: v,
-                        text: match v {
-                            0 => ctx.t("iid.level_none").into_owned(),
-                            v => format!("{v} = {}", i.levels[usize::from(v - 1)]),
-                        },
-                        checked: a.level.get() == v,
-                    })
-                    .collect(),
-                evidence: a.evidence.clone(),
-                score: dec(score(i.weight, a.level), lang),
-                err_level: errors.get(&f_level).cloned(),
-                err_evidence: errors.get(&f_evidence).cloned(),
-                f_level,
-                f_evidence,
-            }
-        })
-        .collect();
+    let rows = assess_rows(ctx, &rules.indicators, answers, &errors);
     let levels: Levels = answers.iter().map(|(n, a)| (*n, a.level)).collect();
     let region_link = OrgCode::parse(&inn.region_code)
         .ok()
@@ -254,6 +231,46 @@ fn assess_page(
             notice,
         },
     )
+}
+
+/// One form row per indicator, with the chosen level, evidence and errors.
+fn assess_rows(
+    ctx: &RequestCtx,
+    indicators: &[Indicator],
+    answers: &BTreeMap<i64, Answer>,
+    errors: &FieldErrors,
+) -> Vec<AssessRow> {
+    indicators
+        .iter()
+        .map(|i| {
+            let a = answers.get(&i.number).cloned().unwrap_or_default();
+            let f_level = format!("level_{}", i.number);
+            let f_evidence = format!("evidence_{}", i.number);
+            AssessRow {
+                number: i.number,
+                name: i.name.clone(),
+                variable: i.variable.clone(),
+                weight: plain(i.weight),
+                mandatory: i.mandatory,
+                choices: (0..=IidLevel::MAX)
+                    .map(|v| Choice {
+                        value: v,
+                        text: match v {
+                            0 => ctx.t("iid.level_none").into_owned(),
+                            v => format!("{v} = {}", i.levels[usize::from(v - 1)]),
+                        },
+                        checked: a.level.get() == v,
+                    })
+                    .collect(),
+                evidence: a.evidence.clone(),
+                score: dec(score(i.weight, a.level), ctx.lang),
+                err_level: errors.get(&f_level).cloned(),
+                err_evidence: errors.get(&f_evidence).cloned(),
+                f_level,
+                f_evidence,
+            }
+        })
+        .collect()
 }
 
 pub async fn assess_show(
@@ -288,6 +305,37 @@ pub async fn assess_save(
     FormData(pairs): FormData<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let inn = managed(&state, &user, id).await?;
+    let (rules, years) = posted_year_rules(&state, &pairs).await?;
+    let (answers, errors, stray) = parse_answers(&ctx, &rules.indicators, &pairs);
+    if !errors.is_empty() {
+        return assess_page(
+            &ctx,
+            &user,
+            inn,
+            &rules,
+            years,
+            &answers,
+            (errors, stray),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let mut tx = state.db().begin().await?;
+    iid::save_assessment(&mut tx, inn.id, rules.year, &answers, &user.info.username).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/inovasi/kelola/{id}/iid?tahun={}&ok=1",
+        rules.year
+    ))
+    .into_response())
+}
+
+/// The rules of the posted `tahun`, which is required: 400 naming `tahun`
+/// when it is missing, not a year or a year without rules.
+async fn posted_year_rules(
+    state: &AppState,
+    pairs: &[(String, String)],
+) -> AppResult<(YearRules, Vec<i32>)> {
     let raw_year = pairs
         .iter()
         .find(|(k, _)| k == "tahun")
@@ -298,15 +346,24 @@ pub async fn assess_save(
                 .with_field("tahun"),
         );
     }
-    let (rules, years) = year_rules(&state, raw_year).await?;
+    year_rules(state, raw_year).await
+}
+
+/// The posted `level_{n}` and `evidence_{n}` fields of `indicators`: an
+/// answer for every indicator (level 0 when absent), the errors per field,
+/// and the errors of fields naming no indicator of the list.
+fn parse_answers(
+    ctx: &RequestCtx,
+    indicators: &[Indicator],
+    pairs: &[(String, String)],
+) -> (BTreeMap<i64, Answer>, FieldErrors, Vec<(String, String)>) {
     let mut errors = FieldErrors::default();
     let mut stray = Vec::new();
-    let mut answers: BTreeMap<i64, Answer> = rules
-        .indicators
+    let mut answers: BTreeMap<i64, Answer> = indicators
         .iter()
         .map(|i| (i.number, Answer::default()))
         .collect();
-    for (k, v) in &pairs {
+    for (k, v) in pairs {
         let (kind, number) = if let Some(n) = k.strip_prefix("level_") {
             ("level", n)
         } else if let Some(n) = k.strip_prefix("evidence_") {
@@ -342,27 +399,7 @@ pub async fn assess_save(
             }
         }
     }
-    if !errors.is_empty() {
-        return assess_page(
-            &ctx,
-            &user,
-            inn,
-            &rules,
-            years,
-            &answers,
-            (errors, stray),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    let mut tx = state.db().begin().await?;
-    iid::save_assessment(&mut tx, inn.id, rules.year, &answers, &user.info.username).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!(
-        "/inovasi/kelola/{id}/iid?tahun={}&ok=1",
-        rules.year
-    ))
-    .into_response())
+    (answers, errors, stray)
 }
 
 // ---------------------------------------------------------------------------
@@ -399,13 +436,25 @@ pub struct Summary {
     pub rows: Vec<RegionRow>,
     pub n: usize,
     pub sum: f64,
-    pub sid: f64,
-    pub max_sid: f64,
-    pub index: f64,
-    pub predikat: Predikat,
+    pub score: RegionScore,
 }
 
-fn summarise(rules: &YearRules, innovations: &[RegionInnovation]) -> Summary {
+/// Everything a region's page and export show, read for one year.
+struct RegionData {
+    innovations: Vec<RegionInnovation>,
+    spd: BTreeMap<i64, Answer>,
+}
+
+async fn region_data(state: &AppState, region: &OrgNode, year: i32) -> AppResult<RegionData> {
+    let mut db = state.db();
+    Ok(RegionData {
+        innovations: iid::region_innovations(&mut db, &region.region_code, year).await?,
+        spd: iid::region_spd(&mut db, region.code.as_str(), year).await?,
+    })
+}
+
+fn summarise(rules: &YearRules, data: &RegionData) -> Summary {
+    let innovations = &data.innovations;
     let rows: Vec<RegionRow> = innovations
         .iter()
         .map(|i| {
@@ -420,14 +469,11 @@ fn summarise(rules: &YearRules, innovations: &[RegionInnovation]) -> Summary {
         })
         .collect();
     let totals: Vec<f64> = rows.iter().map(|r| r.total).collect();
-    let index = rules.region_index(&totals);
+    let spd_levels: Levels = data.spd.iter().map(|(n, a)| (*n, a.level)).collect();
     Summary {
         n: rows.len(),
         sum: totals.iter().sum(),
-        sid: rules.region_sid(&totals),
-        max_sid: rules.max_sid(),
-        predikat: rules.predikat(index),
-        index,
+        score: rules.region_score(&spd_levels, &totals),
         rows,
     }
 }
@@ -452,12 +498,32 @@ struct RegionPage<'a> {
     lines: Vec<RegionLine>,
     n: usize,
     sum: String,
+    has_spd: bool,
+    spd: String,
+    max_spd: String,
+    spd_missing: String,
     sid: String,
     max_sid: String,
+    sid_index: String,
     index: String,
     predikat: Predikat,
     may_manage: bool,
     is_admin: bool,
+}
+
+fn joined(numbers: &[i64]) -> String {
+    numbers
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether the user may fill in the region's SPD: `ManageInnovations` over
+/// the region's root node.
+fn may_manage_region(user: &CurrentUser, region: &OrgNode) -> bool {
+    user.require(Permission::ManageInnovations)
+        .is_ok_and(|sc| sc.contains(&region.code))
 }
 
 fn is_province_admin(user: &CurrentUser) -> bool {
@@ -474,13 +540,10 @@ pub async fn region_show(
 ) -> AppResult<Response> {
     let region = readable_region(&state, &user, &code).await?;
     let (rules, years) = year_rules(&state, q.tahun.as_deref()).await?;
-    let innovations =
-        iid::region_innovations(&mut state.db(), &region.region_code, rules.year).await?;
-    let s = summarise(&rules, &innovations);
+    let data = region_data(&state, &region, rules.year).await?;
+    let s = summarise(&rules, &data);
     let lang = ctx.lang;
-    let may_manage = user
-        .require(Permission::ManageInnovations)
-        .is_ok_and(|sc| sc.contains(&region.code));
+    let may_manage = may_manage_region(&user, &region);
     render_with(
         StatusCode::OK,
         &RegionPage {
@@ -495,21 +558,21 @@ pub async fn region_show(
                     name: r.name.clone(),
                     org_name: r.org_name.clone(),
                     total: dec(r.total, lang),
-                    missing: r
-                        .missing
-                        .iter()
-                        .map(i64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    missing: joined(&r.missing),
                     complete: r.missing.is_empty(),
                 })
                 .collect(),
             n: s.n,
             sum: dec(s.sum, lang),
-            sid: dec(s.sid, lang),
-            max_sid: dec(s.max_sid, lang),
-            index: dec(s.index, lang),
-            predikat: s.predikat,
+            has_spd: rules.has_spd(),
+            spd: dec(s.score.spd, lang),
+            max_spd: dec(s.score.max_spd, lang),
+            spd_missing: joined(&s.score.spd_missing),
+            sid: dec(s.score.sid, lang),
+            max_sid: dec(s.score.max_sid, lang),
+            sid_index: dec(s.score.sid_index, lang),
+            index: dec(s.score.index, lang),
+            predikat: s.score.predikat,
             may_manage,
             is_admin: is_province_admin(&user),
             region,
@@ -526,9 +589,8 @@ pub async fn region_xlsx(
 ) -> AppResult<Response> {
     let region = readable_region(&state, &user, &code).await?;
     let (rules, _) = year_rules(&state, q.tahun.as_deref()).await?;
-    let innovations =
-        iid::region_innovations(&mut state.db(), &region.region_code, rules.year).await?;
-    let bytes = workbook(ctx.lang, &region, &rules, &innovations).map_err(AppError::internal)?;
+    let data = region_data(&state, &region, rules.year).await?;
+    let bytes = workbook(ctx.lang, &region, &rules, &data).map_err(AppError::internal)?;
     Ok(attachment(
         XLSX_TYPE,
         &format!("iid-{}-{}.xlsx", region.code.as_str(), rules.year),
@@ -543,17 +605,20 @@ fn cell(text: &str) -> String {
     text.chars().take(MAX_CELL_CHARS).collect()
 }
 
-/// Two sheets: the region summary (figures, then one row per innovation)
-/// and one row per innovation × indicator, in the order of the national
-/// form (indicator number, name, weight, level, score, evidence).
+/// Three sheets: the region summary (figures, then one row per
+/// innovation), one row per SPD indicator, and one row per innovation × SID
+/// indicator, in the order of the national form (indicator number, name,
+/// weight, level, score, evidence).
 fn workbook(
     lang: Lang,
     region: &OrgNode,
     rules: &YearRules,
-    innovations: &[RegionInnovation],
+    data: &RegionData,
 ) -> Result<Vec<u8>, XlsxError> {
     let t = |k: &str| lang.t(k).into_owned();
-    let s = summarise(rules, innovations);
+    let innovations = &data.innovations;
+    let s = summarise(rules, data);
+    let sc = &s.score;
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold();
@@ -571,15 +636,28 @@ fn workbook(
         format!("{} {}", t("iid.xlsx_title"), rules.year),
         &title,
     )?;
-    let figures: [(&str, Option<f64>, String); 8] = [
+    let figures: [(&str, Option<f64>, String); 13] = [
         ("iid.region", None, region.name.clone()),
         ("iid.year", Some(f64::from(rules.year)), String::new()),
+        ("iid.spd", Some(sc.spd), String::new()),
+        ("iid.max_spd", Some(sc.max_spd), String::new()),
+        ("iid.spd_missing", None, joined(&sc.spd_missing)),
         ("iid.n_innovations", Some(s.n as f64), String::new()),
         ("iid.sum_totals", Some(s.sum), String::new()),
-        ("iid.sid", Some(s.sid), String::new()),
-        ("iid.max_sid", Some(s.max_sid), String::new()),
-        ("iid.index", Some(s.index), String::new()),
-        ("iid.predikat_label", None, t(s.predikat.label_key())),
+        ("iid.sid", Some(sc.sid), String::new()),
+        ("iid.max_sid", Some(sc.max_sid), String::new()),
+        ("iid.sid_index", Some(sc.sid_index), String::new()),
+        ("iid.full_index", Some(sc.index), String::new()),
+        ("iid.predikat_label", None, t(sc.predikat.label_key())),
+        (
+            "iid.index_basis",
+            None,
+            t(if rules.has_spd() {
+                "iid.index_basis_full"
+            } else {
+                "iid.index_basis_sid"
+            }),
+        ),
     ];
     for (i, (key, number, text)) in figures.iter().enumerate() {
         let row = 2 + i as u32;
@@ -630,6 +708,47 @@ fn workbook(
     ws.set_column_width(2, 32)?;
 
     let ws = wb.add_worksheet();
+    ws.set_name(t("iid.sheet_spd"))?;
+    for (col, key) in [
+        "iid.col_number",
+        "iid.col_variable",
+        "iid.col_indicator",
+        "iid.col_weight",
+        "iid.col_mandatory",
+        "iid.col_level",
+        "iid.col_score",
+        "iid.col_evidence",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(0, col as u16, t(key), &header)?;
+    }
+    for (i, ind) in rules.spd_indicators.iter().enumerate() {
+        let row = 1 + i as u32;
+        let a = data.spd.get(&ind.number).cloned().unwrap_or_default();
+        ws.write_number_with_format(row, 0, ind.number as f64, &int)?;
+        ws.write_string(row, 1, cell(&ind.variable))?;
+        ws.write_string(row, 2, cell(&ind.name))?;
+        ws.write_number(row, 3, ind.weight)?;
+        ws.write_string(
+            row,
+            4,
+            if ind.mandatory {
+                t("iid.mandatory")
+            } else {
+                String::new()
+            },
+        )?;
+        ws.write_number_with_format(row, 5, f64::from(a.level.get()), &int)?;
+        ws.write_number_with_format(row, 6, score(ind.weight, a.level), &dec2)?;
+        ws.write_string(row, 7, cell(&a.evidence))?;
+    }
+    ws.set_column_width(1, 28)?;
+    ws.set_column_width(2, 40)?;
+    ws.set_column_width(7, 48)?;
+
+    let ws = wb.add_worksheet();
     ws.set_name(t("iid.sheet_detail"))?;
     for (col, key) in [
         "iid.col_innovation",
@@ -647,7 +766,7 @@ fn workbook(
         ws.write_string_with_format(0, col as u16, t(key), &header)?;
     }
     let mut row = 1u32;
-    for inn in innovations {
+    for inn in innovations.iter() {
         for ind in &rules.indicators {
             let a = inn.answers.get(&ind.number).cloned().unwrap_or_default();
             ws.write_string(row, 0, cell(&inn.name))?;
@@ -675,6 +794,7 @@ fn workbook(
 /// One indicator row of the rules form, as typed.
 pub struct RuleRow {
     pub number: i64,
+    pub variable: String,
     pub name: String,
     pub weight: String,
     pub mandatory: bool,
@@ -698,7 +818,9 @@ struct AdminPage<'a> {
     year: i32,
     years: Vec<i32>,
     figures: Vec<Figure>,
-    rows: Vec<RuleRow>,
+    /// The indicators by aspect (SPD when the year has them, then SID):
+    /// the heading's key and the rows.
+    sections: Vec<(&'static str, Vec<RuleRow>)>,
     copy_to: String,
     err_copy: Option<String>,
     errors: FieldErrors,
@@ -742,7 +864,7 @@ fn admin_values(rules: &YearRules) -> BTreeMap<String, String> {
         "kurang_inovatif".into(),
         plain(rules.thresholds.kurang_inovatif),
     );
-    for i in &rules.indicators {
+    for i in rules.spd_indicators.iter().chain(&rules.indicators) {
         let n = i.number;
         v.insert(format!("name{n}"), i.name.clone());
         v.insert(format!("weight{n}"), plain(i.weight));
@@ -777,27 +899,34 @@ fn admin_page(
             error: errors.get(field).cloned(),
         })
         .collect();
-    let rows = rules
-        .indicators
-        .iter()
-        .map(|i| {
-            let n = i.number;
-            RuleRow {
-                number: n,
-                name: get(&format!("name{n}")),
-                weight: get(&format!("weight{n}")),
-                mandatory: get(&format!("mandatory{n}")) == "ya",
-                levels: (1..=3)
-                    .map(|k| {
-                        let f = format!("level{n}_{k}");
-                        (f.clone(), get(&f), errors.get(&f).cloned())
-                    })
-                    .collect(),
-                err_name: errors.get(&format!("name{n}")).cloned(),
-                err_weight: errors.get(&format!("weight{n}")).cloned(),
-            }
-        })
-        .collect();
+    let rule_rows = |indicators: &[Indicator]| -> Vec<RuleRow> {
+        indicators
+            .iter()
+            .map(|i| {
+                let n = i.number;
+                RuleRow {
+                    number: n,
+                    variable: i.variable.clone(),
+                    name: get(&format!("name{n}")),
+                    weight: get(&format!("weight{n}")),
+                    mandatory: get(&format!("mandatory{n}")) == "ya",
+                    levels: (1..=3)
+                        .map(|k| {
+                            let f = format!("level{n}_{k}");
+                            (f.clone(), get(&f), errors.get(&f).cloned())
+                        })
+                        .collect(),
+                    err_name: errors.get(&format!("name{n}")).cloned(),
+                    err_weight: errors.get(&format!("weight{n}")).cloned(),
+                }
+            })
+            .collect()
+    };
+    let mut sections = Vec::new();
+    if rules.has_spd() {
+        sections.push(("iid.indicators_spd", rule_rows(&rules.spd_indicators)));
+    }
+    sections.push(("iid.indicators", rule_rows(&rules.indicators)));
     render_with(
         status,
         &AdminPage {
@@ -805,7 +934,7 @@ fn admin_page(
             year: rules.year,
             years,
             figures,
-            rows,
+            sections,
             copy_to,
             err_copy: errors.get("copy_to").cloned(),
             errors,
@@ -857,7 +986,7 @@ pub async fn admin_save(
     let (old, years) = year_rules(&state, raw_year).await?;
     let mut values = admin_values(&old);
     // Checkboxes are absent when unticked.
-    for i in &old.indicators {
+    for i in old.spd_indicators.iter().chain(&old.indicators) {
         values.remove(&format!("mandatory{}", i.number));
     }
     for (k, v) in &form {
@@ -887,7 +1016,7 @@ pub async fn admin_save(
     new.thresholds.sangat_inovatif = number("sangat_inovatif", &mut errors);
     new.thresholds.inovatif = number("inovatif", &mut errors);
     new.thresholds.kurang_inovatif = number("kurang_inovatif", &mut errors);
-    for i in &mut new.indicators {
+    for i in new.spd_indicators.iter_mut().chain(&mut new.indicators) {
         let n = i.number;
         i.name = values.get(&format!("name{n}")).cloned().unwrap_or_default();
         i.weight = number(&format!("weight{n}"), &mut errors);
@@ -971,7 +1100,8 @@ fn changes(old: &YearRules, new: &YearRules) -> Vec<String> {
         plain(a.kurang_inovatif),
         plain(b.kurang_inovatif),
     );
-    for (o, n) in old.indicators.iter().zip(&new.indicators) {
+    let old_all = old.spd_indicators.iter().chain(&old.indicators);
+    for (o, n) in old_all.zip(new.spd_indicators.iter().chain(&new.indicators)) {
         let k = o.number;
         cmp(format!("name{k}"), o.name.clone(), n.name.trim().to_owned());
         cmp(format!("weight{k}"), plain(o.weight), plain(n.weight));
