@@ -43,7 +43,8 @@ pub enum Db {
 /// order, instead of meeting `SQLITE_BUSY` and SQLite's busy handler, which
 /// sleeps 1 to 100 ms between tries: under concurrent writes that turned
 /// into long tails and lost throughput. Transactions ([`Db::begin`]) and
-/// statements run on the pool with [`Exec::execute`] pass the gate; other
+/// statements run on the pool that write ([`Exec::execute`], or a fetch of an
+/// `INSERT`, `UPDATE` or `DELETE … RETURNING`) pass the gate; other
 /// processes on the same file (the CLI) still meet the busy timeout.
 #[derive(Debug)]
 pub struct WriteGate {
@@ -412,6 +413,15 @@ fn sql_of(sql: Cow<'static, str>) -> AssertSqlSafe<Cow<'static, str>> {
     AssertSqlSafe(sql)
 }
 
+/// Whether a statement writes (an `INSERT … RETURNING` run with a fetch
+/// waits for its turn at the [`WriteGate`] as `execute` does).
+fn writes(sql: &str) -> bool {
+    let head = sql.trim_start().get(..6).unwrap_or("");
+    ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .any(|w| head.eq_ignore_ascii_case(w))
+}
+
 /// Runs queries: implemented by [`Db`] (autocommit on the pool) and [`Tx`].
 pub trait Exec: Send {
     fn backend(&self) -> Backend;
@@ -464,7 +474,12 @@ macro_rules! exec_impl {
         ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
             async move {
                 Ok(match self {
-                    Self::Sqlite(c, _) => {
+                    Self::Sqlite(c, g) => {
+                        let _turn = if writes(&q.sql) {
+                            write_turn!($kind, g)
+                        } else {
+                            None
+                        };
                         bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args)
                             .fetch_all(executor!($kind, c))
                             .await?
@@ -484,7 +499,12 @@ macro_rules! exec_impl {
         ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
             async move {
                 Ok(match self {
-                    Self::Sqlite(c, _) => {
+                    Self::Sqlite(c, g) => {
+                        let _turn = if writes(&q.sql) {
+                            write_turn!($kind, g)
+                        } else {
+                            None
+                        };
                         bind_all!(sqlx::query_as::<Sqlite, T>(sql_of(q.sql)), q.args)
                             .fetch_optional(executor!($kind, c))
                             .await?
@@ -546,4 +566,28 @@ pub(crate) async fn execute_script(tx: &mut Tx, sql: String) -> Result<(), Store
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writes;
+
+    #[test]
+    fn writes_are_told_from_reads_by_their_first_word() {
+        for sql in [
+            "INSERT INTO t VALUES (1) RETURNING id",
+            "  update t SET a = 1",
+            "\n DELETE FROM t RETURNING id",
+        ] {
+            assert!(writes(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT 1",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "",
+            "UPD",
+        ] {
+            assert!(!writes(sql), "{sql}");
+        }
+    }
 }

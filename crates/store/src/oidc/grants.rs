@@ -1,6 +1,6 @@
 //! Authorization codes, refresh tokens and consents.
 
-use crate::{Exec, StoreError, q};
+use crate::{Backend, Exec, StoreError, q};
 
 /// What a code or a refresh token stands for.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -163,15 +163,14 @@ pub async fn refresh_by_hash(
     .await
 }
 
-/// The usual rotation, first half: stores `successor` as the next token
-/// of the live refresh token `token_hash` of `client_id` (same family,
-/// account, scope and session), and returns the successor's row. `None`
-/// when there is no such live token (unknown, another client's, expired,
-/// revoked or already rotated: see [`refresh_by_hash`] to tell which).
-/// The second half is [`rotate_by_hash`]. A crash between the two leaves
-/// the old token usable and an unused successor that expires: nothing a
-/// client holds is lost.
-pub async fn insert_successor(
+/// The usual rotation, in one statement: marks the live refresh token
+/// `token_hash` of `client_id`, whose account is active, rotated and stores
+/// `successor` as its next token (same family, account, scope and
+/// session); returns the successor's row. `None` when there is no such
+/// token (unknown, another client's, expired, revoked, already rotated, or
+/// its account locked: see [`refresh_by_hash`] to tell which). Nothing is
+/// ever half done, and two requests with one token cannot both rotate it.
+pub async fn rotate(
     ex: &mut impl Exec,
     token_hash: &str,
     client_id: &str,
@@ -179,22 +178,49 @@ pub async fn insert_successor(
     now: i64,
     expires_at: i64,
 ) -> Result<Option<RefreshToken>, StoreError> {
-    ex.fetch_optional(q!(
-        "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope, auth_time,
-             amr, acr, created_at, expires_at, sid)
-         SELECT $3, family, client_id, account_id, scope, auth_time, amr, acr, $4, $5, sid
-         FROM oidc_refresh_tokens
-         WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
-           AND expires_at > $4
-         RETURNING id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at, rotated_at,
-           revoked_at, sid",
-        token_hash,
-        client_id,
-        successor_hash,
-        now,
-        expires_at
-    ))
-    .await
+    let q = match ex.backend() {
+        // The UPDATE waits for a concurrent one on the same row and then
+        // finds it rotated: no successor.
+        Backend::Postgres => q!(
+            "WITH old AS (
+                UPDATE oidc_refresh_tokens t SET rotated_at = $4
+                FROM accounts a
+                WHERE t.token_hash = $1 AND t.client_id = $2 AND t.rotated_at IS NULL
+                  AND t.revoked_at IS NULL AND t.expires_at > $4
+                  AND a.id = t.account_id AND a.status = 'active'
+                RETURNING t.family, t.client_id, t.account_id, t.scope, t.auth_time, t.amr, t.acr, t.sid)
+             INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope,
+                 auth_time, amr, acr, created_at, expires_at, sid, rotates)
+             SELECT $3, family, client_id, account_id, scope, auth_time, amr, acr, $4, $5, sid, $1
+             FROM old
+             RETURNING id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at,
+                 rotated_at, revoked_at, sid",
+            token_hash,
+            client_id,
+            successor_hash,
+            now,
+            expires_at
+        ),
+        // The trigger of migration 0490 marks the token named by `rotates`,
+        // inside this statement, under SQLite's single write lock.
+        Backend::Sqlite => q!(
+            "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, scope,
+                 auth_time, amr, acr, created_at, expires_at, sid, rotates)
+             SELECT $3, t.family, t.client_id, t.account_id, t.scope, t.auth_time, t.amr, t.acr,
+                 $4, $5, t.sid, t.token_hash
+             FROM oidc_refresh_tokens t JOIN accounts a ON a.id = t.account_id
+             WHERE t.token_hash = $1 AND t.client_id = $2 AND t.rotated_at IS NULL
+               AND t.revoked_at IS NULL AND t.expires_at > $4 AND a.status = 'active'
+             RETURNING id, family, client_id, account_id, scope, auth_time, amr, acr, expires_at,
+                 rotated_at, revoked_at, sid",
+            token_hash,
+            client_id,
+            successor_hash,
+            now,
+            expires_at
+        ),
+    };
+    ex.fetch_optional(q).await
 }
 
 /// Marks the token `token_hash` rotated; `false` when it already was (or

@@ -737,16 +737,12 @@ async fn rotate_refresh(
 ) -> AppResult<Result<(grants::RefreshToken, Scopes, Option<String>), Response>> {
     let hash = rumah_store::oidc::hash(token);
     let reused = || invalid_grant("the refresh token was already used; its grant is revoked");
-    // The usual case, in two short statements with no transaction around
-    // them (on SQLite each is one turn of the write lock): store the
-    // successor of a live token of this client, then mark the token
-    // rotated. See `grants::insert_successor` for why a crash in between
-    // loses nothing.
+    // The usual case, in one statement (`grants::rotate`): the token is
+    // marked and its successor stored together, or nothing happens.
     if form.scope.is_none() {
         let successor = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-        let mut db = state.db();
-        if let Some(next) = grants::insert_successor(
-            &mut db,
+        if let Some(next) = grants::rotate(
+            &mut state.db(),
             &hash,
             &client.client_id,
             &rumah_store::oidc::hash(&successor),
@@ -755,13 +751,6 @@ async fn rotate_refresh(
         )
         .await?
         {
-            if !grants::rotate_by_hash(&mut db, &hash, now).await? {
-                // Another request used the same token at the same moment.
-                let mut tx = state.db().begin().await?;
-                refresh_reused(&mut tx, client, next.account_id, &next.family, now).await?;
-                tx.commit().await?;
-                return Ok(Err(reused()));
-            }
             let scope = Scopes::parse(&next.scope);
             return Ok(Ok((next, scope, Some(successor))));
         }
@@ -779,6 +768,14 @@ async fn rotate_refresh(
     }
     if rt.revoked_at.is_some() || rt.expires_at <= now {
         return Ok(Err(invalid_grant("the refresh token is no longer valid")));
+    }
+    // A locked account gets no new tokens (its refresh tokens stay, for
+    // when it is unlocked).
+    let active = accounts::get(&mut tx, rumah_domain::identity::AccountId(rt.account_id))
+        .await?
+        .is_some_and(|a| a.status == rumah_domain::identity::AccountStatus::Active);
+    if !active && rt.rotated_at.is_none() {
+        return Ok(Err(invalid_grant("the account is locked")));
     }
     let mut scope = Scopes::parse(&rt.scope);
     if let Some(asked) = form.scope.as_deref() {
@@ -896,18 +893,26 @@ async fn client_credentials(
     ))
 }
 
+/// The scopes that release claims read from the account.
+const ACCOUNT_CLAIM_SCOPES: [&str; 6] = ["profile", "email", "nip", "org", "region", "roles"];
+
 /// The claims of `account` that `scope` releases.
 async fn user_claims(
     state: &AppState,
     account_id: i64,
     scope: &Scopes,
 ) -> AppResult<serde_json::Map<String, serde_json::Value>> {
+    let mut c = serde_json::Map::new();
+    c.insert("sub".into(), json!(account_id.to_string()));
+    // `sub` alone needs no lookup (an ID token of `openid` only, as most
+    // refreshes of machine-to-machine relying parties are).
+    if !ACCOUNT_CLAIM_SCOPES.iter().any(|s| scope.contains(s)) {
+        return Ok(c);
+    }
     let mut db = state.db();
     let account = accounts::get(&mut db, rumah_domain::identity::AccountId(account_id))
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut c = serde_json::Map::new();
-    c.insert("sub".into(), json!(account_id.to_string()));
     if scope.contains("profile") {
         c.insert("name".into(), json!(account.display_name));
         c.insert("preferred_username".into(), json!(account.username));

@@ -430,36 +430,66 @@ app_test!(async fn introspection_and_revocation_follow_the_rfcs(app) {
     assert_eq!(post("/oidc/revoke", String::new(), Some(("simaster", SECRET))).await.0, 400);
 });
 
-app_test!(async fn a_rotation_cut_short_after_storing_the_successor_loses_nothing(app) {
+app_test!(async fn a_rotation_is_one_statement_and_a_locked_account_gets_no_tokens(app) {
     let browser = setup(&app).await;
     client(&app, "simaster", false, true, "authorization_code refresh_token").await;
     let q = callback(&browser.get(app.url(&authorize_url("simaster", ""))).send().await.unwrap());
     let form = [("grant_type", "authorization_code"), ("code", q["code"].as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
     let t0: serde_json::Value = exchange(&app, &form, Some(("simaster", SECRET))).await.json().await.unwrap();
     let r0 = t0["refresh_token"].as_str().unwrap().to_owned();
-    // The first half of a rotation, as if the node died right after it.
+    let hash = rumah_store::oidc::hash;
     let now = rumah_domain::time::Timestamp::now().0;
-    let orphan = rumah_store::oidc::grants::insert_successor(&mut app.conn(), &rumah_store::oidc::hash(&r0), "simaster", &rumah_store::oidc::hash("never-delivered"), now, now + 60_000)
-        .await
-        .unwrap();
-    assert!(orphan.is_some());
-    // The client still holds r0, and it still works, once.
+    // Another client, an unknown token: nothing happens.
+    assert!(rumah_store::oidc::grants::rotate(&mut app.conn(), &hash(&r0), "lain", &hash("x"), now, now + 60_000).await.unwrap().is_none());
+    assert!(rumah_store::oidc::grants::rotate(&mut app.conn(), &hash("nope"), "simaster", &hash("y"), now, now + 60_000).await.unwrap().is_none());
+    let rows = |h: String| {
+        let app = &app;
+        async move {
+            let r: Option<(Option<i64>, Option<String>, i64)> = rumah_store::Exec::fetch_optional(&mut app.conn(), rumah_store::q!(
+                "SELECT rotated_at, rotates, expires_at FROM oidc_refresh_tokens WHERE token_hash = $1", h)).await.unwrap();
+            r
+        }
+    };
+    assert_eq!(rows(hash("x")).await, None);
+    assert_eq!(rows(hash(&r0)).await.unwrap().0, None, "r0 is untouched");
+    // The rotation itself: the old token marked, the successor stored and
+    // naming it, in one statement.
+    let next = rumah_store::oidc::grants::rotate(&mut app.conn(), &hash(&r0), "simaster", &hash("r1"), now, now + 60_000).await.unwrap().unwrap();
+    assert_eq!(next.rotated_at, None);
+    assert_eq!(rows(hash(&r0)).await.unwrap().0, Some(now));
+    assert_eq!(rows(hash("r1")).await.unwrap(), (None, Some(hash(&r0)), now + 60_000));
+    // Once only.
+    assert!(rumah_store::oidc::grants::rotate(&mut app.conn(), &hash(&r0), "simaster", &hash("r1b"), now, now + 60_000).await.unwrap().is_none());
+    assert_eq!(rows(hash("r1b")).await, None);
     let refresh = |token: String| {
         let app = &app;
         async move { exchange(app, &[("grant_type", "refresh_token"), ("refresh_token", token.as_str())], Some(("simaster", SECRET))).await }
     };
-    let res = refresh(r0.clone()).await;
+    let res = refresh("r1".to_owned()).await;
     assert_eq!(res.status(), 200);
-    let r1 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
-    // A request that widens the scope is refused without using r1 up.
-    let res = exchange(&app, &[("grant_type", "refresh_token"), ("refresh_token", r1.as_str()), ("scope", "openid phone")], Some(("simaster", SECRET))).await;
+    let r2 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+    // A request that widens the scope is refused without using r2 up.
+    let res = exchange(&app, &[("grant_type", "refresh_token"), ("refresh_token", r2.as_str()), ("scope", "openid phone")], Some(("simaster", SECRET))).await;
     assert_eq!(res.status(), 400);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "invalid_scope");
-    let res = refresh(r1).await;
-    assert_eq!(res.status(), 200, "r1 still works after the refused request");
-    let r2 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(refresh(r0).await.status(), 400, "used up now: a reuse");
-    assert_eq!(refresh(r2).await.status(), 400, "the reuse revoked the family");
-    // An unknown token gets no successor.
-    assert!(rumah_store::oidc::grants::insert_successor(&mut app.conn(), &rumah_store::oidc::hash("nope"), "simaster", "x", now, now).await.unwrap().is_none());
+    // A locked account gets no new tokens, and its token is not used up.
+    let set_status = |status: &'static str| {
+        let app = &app;
+        async move {
+            rumah_store::Exec::execute(&mut app.conn(), rumah_store::q!("UPDATE accounts SET status = $1 WHERE username = 'siti'", status)).await.unwrap();
+        }
+    };
+    set_status("locked").await;
+    let res = refresh(r2.clone()).await;
+    assert_eq!(res.status(), 400);
+    let body = res.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "the account is locked");
+    assert_eq!(rows(hash(&r2)).await.unwrap().0, None, "not used up");
+    set_status("active").await;
+    let res = refresh(r2).await;
+    assert_eq!(res.status(), 200, "unlocked, the token works again");
+    let r3 = res.json::<serde_json::Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh("r1".to_owned()).await.status(), 400, "used up now: a reuse");
+    assert_eq!(refresh(r3).await.status(), 400, "the reuse revoked the family");
 });
