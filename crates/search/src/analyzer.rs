@@ -32,25 +32,36 @@ thread_local! {
 /// The stem of one lowercased, ASCII-folded word. Numbers, short words and
 /// anything not purely alphabetic are kept as they are.
 pub fn stem(word: &str) -> String {
+    let mut w = word.to_owned();
+    stem_in_place(&mut w);
+    w
+}
+
+/// Replaces `word` with its stem ([`stem`]); a cached stem costs a lookup
+/// and a copy, no allocation (snippets analyse every stored text of a page).
+fn stem_in_place(word: &mut String) {
     if word.len() <= 3
         || word.len() > MAX_STEM_INPUT
         || !word.bytes().all(|b| b.is_ascii_lowercase())
     {
-        return word.to_owned();
+        return;
     }
     CACHE.with(|cache| {
-        if let Some(s) = cache.borrow().get(word) {
-            return s.clone();
+        if let Some(s) = cache.borrow().get(word.as_str()) {
+            if s != word {
+                word.clear();
+                word.push_str(s);
+            }
+            return;
         }
         let s = stemmer().stem_word(word).into_owned();
-        let s = if s.is_empty() { word.to_owned() } else { s };
+        let s = if s.is_empty() { word.clone() } else { s };
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(word.to_owned(), s.clone());
-        s
-    })
+        cache.insert(std::mem::replace(word, s.clone()), s);
+    });
 }
 
 /// The token filter that replaces each token's text with its stem.
@@ -89,11 +100,7 @@ impl<T: TokenStream> TokenStream for StemmerTokenStream<T> {
         if !self.tail.advance() {
             return false;
         }
-        let token = self.tail.token_mut();
-        let stemmed = stem(&token.text);
-        if stemmed != token.text {
-            token.text = stemmed;
-        }
+        stem_in_place(&mut self.tail.token_mut().text);
         true
     }
 

@@ -36,7 +36,7 @@ pub use analyzer::{ANALYZER, analyzer};
 
 /// Bump when the schema or the analyzer changes: an index of another
 /// version is wiped and rebuilt on open.
-pub const SCHEMA_VERSION: &str = "rumah-search 2 (id_stem: sastrawi 0.5)";
+pub const SCHEMA_VERSION: &str = "rumah-search 3 (id_stem: sastrawi 0.5; doc store blocks 4 KiB)";
 /// Rows changed this long before the last sync began are read again, for clock
 /// skew between nodes and transactions that commit late.
 pub const OVERLAP_MS: i64 = 5_000;
@@ -50,6 +50,10 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 pub const TERM_BITS: usize = 2048;
 const PAGE: i64 = 500;
 const WRITER_HEAP: usize = 20_000_000;
+/// Bytes of stored text compressed together. A hit's snippet reads its
+/// stored texts, which decompresses the whole block around them: tantivy's
+/// 16 KiB default made the 20 hits of a page decompress 320 KiB.
+const DOC_STORE_BLOCK: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -210,11 +214,19 @@ struct Inner {
     dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
     /// The documents of a term of `all` per segment (see [`SearchIndex::term_bits`]).
     term_bits: Mutex<HashMap<(SegmentId, String), Arc<facets::Bits>>>,
+    /// The live documents of each segment with deletes, as a bit set, with
+    /// the number of deletes it was built for (deletes only ever grow).
+    alive: Mutex<HashMap<SegmentId, (u32, Arc<facets::Bits>)>>,
+    /// The terms one edit away from a query term, per segment.
+    near: Mutex<HashMap<(SegmentId, String), Neighbours>>,
     cache: Mutex<GenerationCache<Hits>>,
     dir: PathBuf,
     /// A private directory, removed with the index.
     _tmp: Option<tempfile::TempDir>,
 }
+
+/// A segment's terms one edit away from a term.
+type Neighbours = Arc<Vec<String>>;
 
 /// The search index of this node: cheap to clone.
 #[derive(Clone)]
@@ -290,7 +302,13 @@ impl SearchIndex {
                     std::fs::remove_file(&path)?;
                 }
             }
-            let index = Index::create_in_dir(dir, schema)?;
+            let index = Index::builder()
+                .schema(schema)
+                .settings(tantivy::IndexSettings {
+                    docstore_blocksize: DOC_STORE_BLOCK,
+                    ..Default::default()
+                })
+                .create_in_dir(dir)?;
             std::fs::write(&version_file, SCHEMA_VERSION)?;
             index
         };
@@ -318,6 +336,8 @@ impl SearchIndex {
                 }),
                 dense: Mutex::new(HashMap::new()),
                 term_bits: Mutex::new(HashMap::new()),
+                alive: Mutex::new(HashMap::new()),
+                near: Mutex::new(HashMap::new()),
                 cache: Mutex::new(GenerationCache::new(DEFAULT_CACHE_ENTRIES)),
                 dir: dir.to_owned(),
                 _tmp: tmp,
@@ -507,6 +527,12 @@ impl SearchIndex {
         Ok(applied)
     }
 
+    /// The position of the curation trail ([`search_feed::generation`])
+    /// that the last sync read; `None` before the first sync.
+    pub fn curation_generation(&self) -> Option<i64> {
+        lock(&self.inner.state).generation
+    }
+
     /// Syncs first when the curation trail has moved since the last sync
     /// (a publication or a withdrawal), so a search right after one sees
     /// it; otherwise one indexed lookup.
@@ -591,18 +617,45 @@ impl SearchIndex {
     /// than a fuzzy query's whole automaton per field.
     fn neighbours(&self, searcher: &Searcher, term: &str) -> Result<Vec<String>> {
         let field = self.inner.fields.all;
-        let automaton =
-            FuzzyTermQuery::new(Term::from_field_text(field, term), 1, true).automaton()?;
+        let mut automaton = None;
         let mut out: Vec<String> = Vec::new();
         for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(field)?;
-            let mut stream = inverted.terms().search(&automaton).into_stream()?;
-            while stream.advance() {
-                if let Ok(t) = std::str::from_utf8(stream.key())
-                    && t != term
-                    && !out.iter().any(|o| o == t)
-                {
-                    out.push(t.to_owned());
+            // A segment's neighbours of a term are kept like its bit set
+            // ([`TERM_BITS`] at most; dropped with the segment).
+            let key = (segment.segment_id(), term.to_owned());
+            let kept = lock(&self.inner.near).get(&key).cloned();
+            let near = match kept {
+                Some(near) => near,
+                None => {
+                    let automaton = match &automaton {
+                        Some(a) => a,
+                        None => automaton.insert(
+                            FuzzyTermQuery::new(Term::from_field_text(field, term), 1, true)
+                                .automaton()?,
+                        ),
+                    };
+                    let inverted = segment.inverted_index(field)?;
+                    let mut stream = inverted.terms().search(automaton).into_stream()?;
+                    let mut found = Vec::new();
+                    while stream.advance() {
+                        if let Ok(t) = std::str::from_utf8(stream.key())
+                            && t != term
+                        {
+                            found.push(t.to_owned());
+                        }
+                    }
+                    let found = Arc::new(found);
+                    let mut cache = lock(&self.inner.near);
+                    if cache.len() >= TERM_BITS {
+                        cache.clear();
+                    }
+                    cache.insert(key, found.clone());
+                    found
+                }
+            };
+            for t in near.iter() {
+                if !out.contains(t) {
+                    out.push(t.clone());
                 }
             }
         }
@@ -660,6 +713,8 @@ impl SearchIndex {
             .collect();
         map.retain(|id, _| live.contains(id));
         lock(&self.inner.term_bits).retain(|(id, _), _| live.contains(id));
+        lock(&self.inner.alive).retain(|id, _| live.contains(id));
+        lock(&self.inner.near).retain(|(id, _), _| live.contains(id));
         for segment in searcher.segment_readers() {
             if let std::collections::hash_map::Entry::Vacant(e) = map.entry(segment.segment_id()) {
                 e.insert(Arc::new(facets::Dense::build(segment)?));
@@ -722,10 +777,158 @@ impl SearchIndex {
             Some(a) => a,
             None => facets::Bits::full(segment.max_doc()),
         };
-        if let Some(alive) = segment.alive_bitset() {
-            all.retain(|doc| alive.is_alive(doc));
+        if let Some(alive) = self.alive_bits(segment) {
+            all.and(&alive);
         }
         Ok(all)
+    }
+
+    /// The live documents of a segment that has deletes, as a bit set kept
+    /// until its next delete (one AND per search instead of a lookup per
+    /// matching document).
+    fn alive_bits(&self, segment: &SegmentReader) -> Option<Arc<facets::Bits>> {
+        let alive = segment.alive_bitset()?;
+        let deleted = segment.num_deleted_docs();
+        let mut map = lock(&self.inner.alive);
+        if let Some((n, bits)) = map.get(&segment.segment_id())
+            && *n == deleted
+        {
+            return Some(bits.clone());
+        }
+        let mut bits = facets::Bits::new(segment.max_doc());
+        for doc in alive.iter_alive() {
+            bits.set(doc);
+        }
+        let bits = Arc::new(bits);
+        map.insert(segment.segment_id(), (deleted, bits.clone()));
+        Some(bits)
+    }
+
+    /// The `n` best of the `passing` documents by relevance, best first
+    /// (ties: the earlier document). Each passing document already matches
+    /// every word, so only the scores are left: the same sum as
+    /// [`build_query`](Self::build_query)'s (the words' terms in the texts,
+    /// their neighbours at 0.3, the words in the name at 2), with each term's
+    /// postings advanced to the documents scored alone. Run as a boolean
+    /// query joined with the passing set, tantivy's unions of a word and
+    /// its neighbours scored every document of theirs in blocks of 4,096
+    /// to hand over the few that passed.
+    ///
+    /// Once `n` documents are kept, the terms whose BM25 upper bounds add up
+    /// to less than the worst kept score cannot lift a document into the
+    /// page on their own (MaxScore, Turtle and Flood 1995): from then on
+    /// only the passing documents of the other terms are scored. A word
+    /// most documents contain (`pelayanan`) weighs little and stops being
+    /// walked; its matches in names, weighted twice and rare, lead.
+    fn top_by_score(
+        &self,
+        searcher: &Searcher,
+        terms: &[(String, Vec<String>)],
+        passing: &facets::Passing,
+        n: usize,
+    ) -> Result<Page> {
+        let fl = self.inner.fields;
+        let scoring = tantivy::query::EnableScoring::enabled_from_searcher(searcher);
+        let mut wanted: Vec<(Term, f32)> = Vec::new();
+        for (t, near) in terms {
+            wanted.push((Term::from_field_text(fl.all, t), 1.0));
+            for other in near {
+                wanted.push((Term::from_field_text(fl.all, other), 0.3));
+            }
+            wanted.push((Term::from_field_text(fl.name, t), 2.0));
+        }
+        let mut weights: Vec<(Box<dyn tantivy::query::Weight>, f32)> = Vec::new();
+        let mut bounds: Vec<f32> = Vec::new();
+        for (term, boost) in &wanted {
+            let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            weights.push((tantivy::query::Query::weight(&query, scoring)?, *boost));
+            let bm25 = tantivy::query::Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
+            bounds.push(bm25.boost_by(*boost).max_score());
+        }
+        // Term indexes from the lowest bound up, and the running sums of
+        // those bounds (a margin covers the order of float additions).
+        let mut by_bound: Vec<usize> = (0..bounds.len()).collect();
+        by_bound.sort_by(|a, b| bounds[*a].total_cmp(&bounds[*b]));
+        let mut reach = Vec::with_capacity(by_bound.len());
+        let mut sum = 0.0f32;
+        for i in &by_bound {
+            sum += bounds[*i];
+            reach.push(sum * 1.0001 + 1e-6);
+        }
+        // How many of the lowest-bound terms cannot make a page on their own.
+        let weak = |best: &TopScores| -> usize {
+            best.threshold()
+                .map_or(0, |floor| reach.iter().take_while(|r| **r < floor).count())
+        };
+        let mut best = TopScores::new(n);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let Some(bits) = passing.get(&segment.segment_id()) else {
+                continue;
+            };
+            // The terms of the segment (a term it lacks scores nothing).
+            let mut scorers: Vec<(usize, Box<dyn tantivy::query::Scorer>)> = Vec::new();
+            for (i, (w, boost)) in weights.iter().enumerate() {
+                let s = w.scorer(segment, *boost)?;
+                if s.doc() != tantivy::TERMINATED {
+                    scorers.push((i, s));
+                }
+            }
+            let ord = u32::try_from(ord).unwrap_or(u32::MAX);
+            // Every passing document, until some terms turn weak.
+            let mut from: Option<tantivy::DocId> = None;
+            bits.for_each_while(|doc| {
+                best.offer(score_at(&mut scorers, doc), DocAddress::new(ord, doc));
+                if weak(&best) > 0 {
+                    from = Some(doc + 1);
+                    false
+                } else {
+                    true
+                }
+            });
+            let Some(mut doc) = from else {
+                continue;
+            };
+            // Then the passing documents of the strong terms only: the
+            // next document of a strong term, and if it does not pass, the
+            // next passing one, in turn (a leapfrog).
+            let terms_here: Vec<usize> = scorers.iter().map(|(i, _)| *i).collect();
+            let strong_of = |w: usize| -> Vec<usize> {
+                let strong = &by_bound[w..];
+                (0..terms_here.len())
+                    .filter(|k| strong.contains(&terms_here[*k]))
+                    .collect()
+            };
+            let mut weakest = weak(&best);
+            let mut strong = strong_of(weakest);
+            while !strong.is_empty() {
+                let mut next = tantivy::TERMINATED;
+                for k in &strong {
+                    let s = &mut scorers[*k].1;
+                    if s.doc() < doc {
+                        s.seek(doc);
+                    }
+                    next = next.min(s.doc());
+                }
+                if next == tantivy::TERMINATED {
+                    break;
+                }
+                if !bits.contains(next) {
+                    match bits.next_from(next) {
+                        Some(d) => doc = d,
+                        None => break,
+                    }
+                    continue;
+                }
+                best.offer(score_at(&mut scorers, next), DocAddress::new(ord, next));
+                let w = weak(&best);
+                if w > weakest {
+                    weakest = w;
+                    strong = strong_of(w);
+                }
+                doc = next + 1;
+            }
+        }
+        Ok(best.into_sorted())
     }
 
     /// Runs a search on the last committed state of the index. Results are
@@ -740,7 +943,10 @@ impl SearchIndex {
             return Ok(hits);
         }
         let hits = self.search_uncached(&searcher, q)?;
-        lock(&self.inner.cache).put(generation, key, hits.clone());
+        let mut cache = lock(&self.inner.cache);
+        if cache.keeps() {
+            cache.put(generation, key, hits.clone());
+        }
         Ok(hits)
     }
 
@@ -841,11 +1047,17 @@ impl SearchIndex {
                 counts.absorb(c);
                 passing.insert(segment.segment_id(), pass);
             }
-            let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = vec![
-                (Occur::Must, Box::new(query.clone())),
-                (Occur::Must, Box::new(facets::Given(Arc::new(passing)))),
-            ];
-            let (_, page) = page(&BooleanQuery::new(clauses), false)?;
+            // Every passing document matches the words already, so the
+            // page needs only the passing set and, for relevance, the
+            // words' scores of those documents alone (`top_by_score`).
+            let page = if q.sort == Sort::Relevance && !terms.is_empty() {
+                self.top_by_score(searcher, &terms, &passing, q.offset + q.limit.max(1))?
+                    .into_iter()
+                    .skip(q.offset)
+                    .collect()
+            } else {
+                page(&facets::Given(Arc::new(passing)), false)?.1
+            };
             (counts, page)
         };
         // Matched terms for the snippets: the words' stems, and their
@@ -857,20 +1069,31 @@ impl SearchIndex {
             }
             marked.insert(t.clone(), 1.0);
         }
+        let generator = (!terms.is_empty()).then(|| snippet_generator(marked));
         let mut hits = Vec::with_capacity(addrs.len());
+        let ids = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().u64("id"))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         for (score, addr) in addrs {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let Some(id) = doc.get_first(fl.id).and_then(|v| v.as_u64()) else {
+            let Some(id) = ids
+                .get(addr.segment_ord as usize)
+                .and_then(|col| col.first(addr.doc_id))
+            else {
                 continue;
             };
-            let body = doc
-                .get_first(fl.body)
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let snippet = if terms.is_empty() {
-                String::new()
-            } else {
-                snippet(&body, &marked)
+            // The stored texts only for a snippet (no words, no snippet).
+            let snippet = match &generator {
+                None => String::new(),
+                Some(generator) => {
+                    let doc: TantivyDocument = searcher.doc(addr)?;
+                    let body = doc
+                        .get_first(fl.body)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    snippet(generator, body)
+                }
             };
             hits.push(Hit {
                 id: i64::try_from(id).unwrap_or(i64::MAX),
@@ -914,6 +1137,11 @@ impl<V: Clone> GenerationCache<V> {
         self.map.clear();
     }
 
+    /// Whether results are kept at all (a `put` would not just drop them).
+    pub fn keeps(&self) -> bool {
+        self.capacity > 0
+    }
+
     pub fn get(&mut self, generation: u64, key: &str) -> Option<V> {
         if generation != self.generation {
             self.map.clear();
@@ -935,20 +1163,105 @@ impl<V: Clone> GenerationCache<V> {
     }
 }
 
+/// The sum of the scores of `doc` of the scorers that hold it; each is
+/// advanced to `doc` at most (documents come in increasing order).
+fn score_at(scorers: &mut [(usize, Box<dyn tantivy::query::Scorer>)], doc: tantivy::DocId) -> f32 {
+    let mut score = 0.0;
+    for (_, s) in scorers {
+        if s.doc() < doc {
+            s.seek(doc);
+        }
+        if s.doc() == doc {
+            score += s.score();
+        }
+    }
+    score
+}
+
 /// A page of hits: score (0 when sorted otherwise) and address.
 type Page = Vec<(f32, DocAddress)>;
+
+/// The `n` highest scores offered, ties to the earlier address.
+struct TopScores {
+    n: usize,
+    heap: std::collections::BinaryHeap<Ranked>,
+}
+
+/// Ordered worst first in the heap: lower score, then later address.
+#[derive(PartialEq)]
+struct Ranked(f32, DocAddress);
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: the heap's top is the worst kept.
+        other
+            .0
+            .total_cmp(&self.0)
+            .then_with(|| self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl TopScores {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            heap: std::collections::BinaryHeap::with_capacity(n + 1),
+        }
+    }
+
+    fn offer(&mut self, score: f32, addr: DocAddress) {
+        let r = Ranked(score, addr);
+        if self.heap.len() < self.n {
+            self.heap.push(r);
+        } else if let Some(worst) = self.heap.peek()
+            && r < *worst
+        {
+            self.heap.pop();
+            self.heap.push(r);
+        }
+    }
+
+    /// The worst kept score once `n` are kept: anything lower (or equal,
+    /// being later) cannot enter.
+    fn threshold(&self) -> Option<f32> {
+        (self.heap.len() >= self.n)
+            .then(|| self.heap.peek().map(|r| r.0))
+            .flatten()
+    }
+
+    fn into_sorted(self) -> Page {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Ranked(s, a)| (s, a))
+            .collect()
+    }
+}
 
 fn id_u64(id: i64) -> u64 {
     u64::try_from(id).unwrap_or(0)
 }
 
-/// The snippet of `text` around the matches, HTML-escaped, with the
-/// matched terms (stems of the words, and their neighbours) in `<mark>`.
-fn snippet(text: &str, marked: &std::collections::BTreeMap<String, f32>) -> String {
+/// The snippet maker for the matched terms (stems of the words, and their
+/// neighbours), made once per search.
+fn snippet_generator(marked: std::collections::BTreeMap<String, f32>) -> SnippetGenerator {
     // The field is only used by `snippet_from_doc`, which is not called.
-    let mut generator =
-        SnippetGenerator::new(marked.clone(), analyzer(), Field::from_field_id(0), 200);
+    let mut generator = SnippetGenerator::new(marked, analyzer(), Field::from_field_id(0), 200);
     generator.set_max_num_chars(200);
+    generator
+}
+
+/// The snippet of `text` around the matches, HTML-escaped, with the
+/// matched terms in `<mark>`.
+fn snippet(generator: &SnippetGenerator, text: &str) -> String {
     let mut s = generator.snippet(text);
     s.set_snippet_prefix_postfix("<mark>", "</mark>");
     s.to_html()

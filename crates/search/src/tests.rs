@@ -392,3 +392,252 @@ async fn a_kept_result_never_outlives_a_change() {
     assert_eq!(ids(&index, "antrean"), [b]);
     assert_eq!(ids(&index, "antrean"), [b]);
 }
+
+/// With filters, the page by relevance is scored on the documents that pass
+/// them alone (`top_by_score`); it must be the unfiltered ranking (tantivy's
+/// boolean query over every match) narrowed to those documents: the same
+/// order, the same scores, on every page.
+#[tokio::test]
+async fn a_filtered_ranking_is_the_full_ranking_narrowed() {
+    let Some(t) = TestDb::migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let now = rumah_domain::time::Timestamp::now().0;
+    let mut conn = t.db.clone();
+    for n in 0..60usize {
+        let id = insert_with(&t.db, n, now).await;
+        // Different frequencies and lengths, so scores differ; the name
+        // mentions the word for some; a neighbour of it ("antrian") for others.
+        let problem = format!(
+            "{}{}{}{}",
+            "Antrean panjang. ".repeat(1 + n % 7),
+            "Loket penuh. ".repeat(n % 5),
+            "Warga menunggu lama di kantor. ".repeat(n % 11),
+            if n % 6 == 0 { "Antrian pagi." } else { "" }
+        );
+        let name = if n % 4 == 0 {
+            format!("Antrean Loket {n}")
+        } else {
+            format!("Layanan {n}")
+        };
+        conn.execute(q!(
+            "UPDATE innovations SET problem = $1, name = $2 WHERE id = $3",
+            problem,
+            name,
+            id
+        ))
+        .await
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.set_cache_capacity(0);
+    index.rebuild(&t.db).await.unwrap();
+    let filters = [
+        Filter {
+            bentuk: Some("tata_kelola".into()),
+            ..Filter::default()
+        },
+        Filter {
+            region: Some("35.78".into()),
+            jenis: Some("digital".into()),
+            ..Filter::default()
+        },
+        Filter {
+            urusan: Some("pendidikan".into()),
+            tahapan: Some("inisiatif".into()),
+            ..Filter::default()
+        },
+    ];
+    for words in [
+        &["antrean"][..],
+        &["antrean", "loket"],
+        &["antrian"],
+        &["warga", "kantor"],
+    ] {
+        let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        let everything = index
+            .search(&Query {
+                filter: Filter {
+                    words: words.clone(),
+                    ..Filter::default()
+                },
+                sort: Sort::Relevance,
+                offset: 0,
+                limit: 1000,
+            })
+            .unwrap()
+            .hits;
+        assert!(everything.len() > 10, "{words:?}: {}", everything.len());
+        for f in &filters {
+            let filter = Filter {
+                words: words.clone(),
+                ..f.clone()
+            };
+            let passing: std::collections::HashSet<i64> = index
+                .search(&Query {
+                    filter: filter.clone(),
+                    sort: Sort::Newest,
+                    offset: 0,
+                    limit: 1000,
+                })
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.id)
+                .collect();
+            assert!(!passing.is_empty(), "{filter:?}");
+            let narrowed: Vec<&Hit> = everything
+                .iter()
+                .filter(|h| passing.contains(&h.id))
+                .collect();
+            assert_eq!(narrowed.len(), passing.len(), "{filter:?}");
+            for (offset, limit) in [(0, 3), (2, 4), (0, 100)] {
+                let page = index
+                    .search(&Query {
+                        filter: filter.clone(),
+                        sort: Sort::Relevance,
+                        offset,
+                        limit,
+                    })
+                    .unwrap()
+                    .hits;
+                let want: Vec<&Hit> = narrowed.iter().skip(offset).take(limit).copied().collect();
+                assert_eq!(
+                    page.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    want.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    "{filter:?} offset {offset} limit {limit}"
+                );
+                for (got, want) in page.iter().zip(&want) {
+                    assert!((got.score - want.score).abs() < 1e-4, "{got:?} {want:?}");
+                    assert!(got.score > 0.0, "{got:?}");
+                    assert_eq!(got.snippet, want.snippet);
+                }
+            }
+        }
+    }
+}
+
+/// With filters the matches come from bit sets, the deleted documents taken
+/// out by a bit set of the live ones kept per segment until its next
+/// delete: each withdrawal must show in the very next filtered search.
+#[tokio::test]
+async fn each_withdrawal_leaves_the_filtered_matches_at_once() {
+    let Some(t) = TestDb::migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let now = rumah_domain::time::Timestamp::now().0;
+    let mut published = Vec::new();
+    for n in 0..4 {
+        published.push(
+            insert(
+                &t.db,
+                &format!("Antrean {n}"),
+                "Antrean panjang.",
+                "terverifikasi",
+                now,
+            )
+            .await,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.set_cache_capacity(0);
+    index.rebuild(&t.db).await.unwrap();
+    let mut q = words("antrean");
+    q.filter.jenis = Some("digital".into());
+    let found = |index: &SearchIndex| {
+        let hits = index.search(&q).unwrap();
+        let mut ids: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
+        ids.sort_unstable();
+        assert_eq!(hits.total, ids.len() as i64);
+        ids
+    };
+    assert_eq!(found(&index), published);
+    for (n, gone) in published.clone().into_iter().enumerate().take(3) {
+        set_status(&t.db, gone, "ditinjau", now + 1 + n as i64).await;
+        index.sync(&t.db).await.unwrap();
+        assert_eq!(
+            index.inner.reader.searcher().segment_readers().len(),
+            1,
+            "deletes only: one segment"
+        );
+        assert_eq!(
+            found(&index),
+            published[n + 1..],
+            "after withdrawing {gone}"
+        );
+    }
+}
+
+/// Facet counts come from ANDing bit sets or from walking the documents and
+/// reading their values, whichever costs less: both must count the same,
+/// under every combination of filters, for full and partial matches.
+#[tokio::test]
+async fn counting_by_bits_and_by_walking_agree() {
+    let Some(t) = TestDb::migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let now = rumah_domain::time::Timestamp::now().0;
+    let year_ms = 366 * 24 * 3_600_000;
+    for n in 0..90 {
+        insert_with(&t.db, n, now - (n % 4) as i64 * year_ms).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.rebuild(&t.db).await.unwrap();
+    let searcher = index.inner.reader.searcher();
+    let segment = &searcher.segment_readers()[0];
+    let dense = facets::Dense::build(segment).unwrap();
+    let docs = segment.max_doc();
+    let mut every_third = facets::Bits::new(docs);
+    for d in (0..docs).step_by(3) {
+        every_third.set(d);
+    }
+    let this_year = u64::try_from(
+        rumah_domain::time::Timestamp(now + 7 * 3_600_000)
+            .to_utc()
+            .year(),
+    )
+    .unwrap();
+    let some = |s: &str| Some(s.to_owned());
+    let wanted = [
+        facets::Wanted::default(),
+        facets::Wanted {
+            strs: [some("35.78"), None, some("digital"), None, None],
+            ..Default::default()
+        },
+        facets::Wanted {
+            strs: [
+                None,
+                some("tata_kelola"),
+                None,
+                some("uji_coba"),
+                some("pendidikan"),
+            ],
+            sdg: Some(4),
+            year: Some(this_year),
+        },
+        facets::Wanted {
+            strs: [some("35.99"), None, None, None, None],
+            year: Some(1990),
+            ..Default::default()
+        },
+    ];
+    let mut nonempty = 0;
+    for matched in [facets::Bits::full(docs), every_third] {
+        for w in &wanted {
+            let (auto, a) = dense.count_with(&matched, w, facets::Walk::Auto);
+            let (bits, b) = dense.count_with(&matched, w, facets::Walk::Never);
+            let (walked, c) = dense.count_with(&matched, w, facets::Walk::Always);
+            assert_eq!(to_facets(bits.clone()), to_facets(walked.clone()), "{w:?}");
+            assert_eq!(to_facets(bits.clone()), to_facets(auto), "{w:?}");
+            assert_eq!((bits.total, a.count()), (walked.total, b.count()), "{w:?}");
+            assert_eq!(b.count(), c.count(), "{w:?}");
+            let f = to_facets(bits);
+            nonempty +=
+                usize::from(!(f.region.is_empty() && f.urusan.is_empty() && f.year.is_empty()));
+        }
+    }
+    assert!(nonempty >= 6, "the cases must count something: {nonempty}");
+}

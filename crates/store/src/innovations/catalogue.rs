@@ -3,7 +3,7 @@
 //! query here starts from `status = 'terverifikasi'`, so drafts, reviews
 //! and rejected entries cannot leak through a list, a count or a facet.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Exec, SqlBuilder, StoreError};
 
@@ -51,7 +51,7 @@ impl Sort {
 }
 
 /// A catalogue card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Card {
     pub id: i64,
     pub name: String,

@@ -211,3 +211,35 @@ app_test!(async fn the_index_follows_publication_withdrawal_and_edits_on_every_n
     assert_eq!(count_of(&html, "li.innovation-card"), 0);
     assert!(wait_for(|| search_other("posyandu").is_empty()).await, "the other node drops it");
 });
+
+app_test!(async fn a_publication_and_a_take_back_show_in_the_very_next_search_on_another_node(app) {
+    let (owner, curator) = setup(&app).await;
+    let id = create(&app, &owner, "35.15.DINKES", "Posyandu Digital",
+        "Pencatatan balita masih di kertas.", "digital").await;
+    // Another node with its own index, on the same database.
+    let node = app.another_node().await;
+    let client = app.client();
+    let on_node = |query: &'static str| {
+        let (client, url) = (client.clone(), node.url(&format!("/api/v1/innovations?{query}")));
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let v: serde_json::Value = res.json().await.unwrap();
+            (ids(&v), v["total"].as_i64().unwrap())
+        }
+    };
+    // Asked twice, so the second answer is the node's kept page.
+    for _ in 0..2 {
+        assert_eq!(on_node("q=posyandu&jenis=digital").await, (vec![], 0));
+    }
+    app.publish_innovation(&owner, &curator, id).await;
+    // No waiting: the kept page is checked against the curation trail.
+    assert_eq!(on_node("q=posyandu&jenis=digital").await, (vec![id], 1), "the very next search");
+    assert_eq!(on_node("q=posyandu&jenis=digital").await, (vec![id], 1));
+    act(&app, &curator, &format!("/inovasi/kurasi/{id}"), "take_back", "Data balita perlu diperiksa.").await;
+    // A search not asked before runs on the index first; the trail read with
+    // its cards has moved, so it syncs and runs again: not even the total
+    // counts the withdrawn entry.
+    assert_eq!(on_node("q=balita&jenis=digital").await, (vec![], 0), "gone at once");
+    assert_eq!(on_node("q=posyandu&jenis=digital").await, (vec![], 0));
+});

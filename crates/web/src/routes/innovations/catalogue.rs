@@ -157,14 +157,21 @@ pub async fn find(
 ) -> AppResult<(Vec<ShownCard>, i64, Facets)> {
     let mut db = state.db();
     let index = state.search();
-    index.ensure_fresh(&db).await.map_err(AppError::internal)?;
-    // A page already loaded on this generation of the index: a publication
-    // or a withdrawal moves the generation (ensure_fresh syncs first), so a
-    // kept page never shows what the database no longer publishes.
-    let generation = index.generation();
+    if index.curation_generation().is_none() {
+        index.ensure_fresh(&db).await.map_err(AppError::internal)?;
+    }
+    // A publication or a withdrawal (on any node) must show in the very
+    // next search. A page kept for this generation of the index is
+    // answered once the trail is checked (a sync, if it moved, moves the
+    // generation).
     let key = format!("{filter:?}|{sort:?}|{explicit}|{offset}|{limit}");
-    if let Some(page) = state.page_cache().get(generation, &key) {
-        return Ok(page);
+    let generation = index.generation();
+    let kept = state.page_cache().get(generation, &key);
+    if let Some(page) = kept {
+        index.ensure_fresh(&db).await.map_err(AppError::internal)?;
+        if index.generation() == generation {
+            return Ok(page);
+        }
     }
     let query = rumah_search::Query {
         filter: filter.clone(),
@@ -177,26 +184,47 @@ pub async fn find(
         offset: usize::try_from(offset).unwrap_or(0),
         limit: usize::try_from(limit).unwrap_or(20),
     };
-    let index = index.clone();
-    let hits = tokio::task::spawn_blocking(move || index.search(&query))
+    // Otherwise the search runs first: the statement that loads its cards
+    // also reads the trail, and when the trail has moved since the index
+    // last synced, the index syncs and the search runs once more.
+    let known = index.curation_generation();
+    let (page, trail) = search_page(index, &mut db, &query).await?;
+    if Some(trail) == known {
+        let mut cache = state.page_cache();
+        if cache.keeps() {
+            cache.put(generation, key, page.clone());
+        }
+        return Ok(page);
+    }
+    index.ensure_fresh(&db).await.map_err(AppError::internal)?;
+    Ok(search_page(index, &mut db, &query).await?.0)
+}
+
+/// One search on the index, its cards from the database (published ones
+/// only, so a lagging index shows nothing more), and the curation trail's
+/// position read with them.
+async fn search_page(
+    index: &rumah_search::SearchIndex,
+    db: &mut rumah_store::Db,
+    query: &rumah_search::Query,
+) -> AppResult<(crate::state::CataloguePage, i64)> {
+    let (searcher, query) = (index.clone(), query.clone());
+    let hits = tokio::task::spawn_blocking(move || searcher.search(&query))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let ids: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
-    // The database decides what is published: a lagging index shows nothing more.
+    let (cards, trail) = search_feed::cards_by_ids(db, &ids).await?;
     let mut snippets: std::collections::HashMap<i64, String> =
         hits.hits.into_iter().map(|h| (h.id, h.snippet)).collect();
-    let cards = search_feed::cards_by_ids(&mut db, &ids)
-        .await?
+    let cards = cards
         .into_iter()
         .map(|card| ShownCard {
             snippet: snippets.remove(&card.id).unwrap_or_default(),
             card,
         })
-        .collect::<Vec<_>>();
-    let page = (cards, hits.total, hits.facets);
-    state.page_cache().put(generation, key, page.clone());
-    Ok(page)
+        .collect();
+    Ok(((cards, hits.total, hits.facets), trail))
 }
 
 pub struct FacetGroup {
