@@ -169,21 +169,10 @@ pub async fn complete(
         },
     };
     if let Some((account, via)) = matched {
-        let creds = accounts::credentials_by_id(&mut db, account)
-            .await?
-            .ok_or_else(|| AppError::internal("a matched account vanished"))?;
-        if let Some(r) = inactive(&creds) {
-            record_failure(
-                state,
-                Some(&idp.slug),
-                r.code(),
-                None,
-                Some((creds.id, &creds.username)),
-                client.ip,
-            )
-            .await?;
-            return Ok(Outcome::Refused(r));
-        }
+        let creds = match may_sign_in(state, idp, account, client).await? {
+            Ok(creds) => creds,
+            Err(refused) => return Ok(refused),
+        };
         if broker::account_linked_to(&mut db, idp.id, account).await? {
             record_failure(
                 state,
@@ -244,14 +233,34 @@ pub async fn complete(
     Ok(Outcome::Pending)
 }
 
-fn inactive(c: &accounts::Credentials) -> Option<Refusal> {
-    if c.is_active() {
-        None
-    } else if c.status == "pending" {
-        Some(Refusal::AccountPending)
+/// The credentials of `account` when it may sign in; otherwise the
+/// refusal (pending or locked), recorded in the audit log.
+async fn may_sign_in(
+    state: &AppState,
+    idp: &Idp,
+    account: AccountId,
+    client: &Client<'_>,
+) -> Result<Result<accounts::Credentials, Outcome>, AppError> {
+    let creds = accounts::credentials_by_id(&mut state.db(), account)
+        .await?
+        .ok_or_else(|| AppError::internal("a matched or linked account vanished"))?;
+    let refusal = if creds.is_active() {
+        return Ok(Ok(creds));
+    } else if creds.status == "pending" {
+        Refusal::AccountPending
     } else {
-        Some(Refusal::Locked)
-    }
+        Refusal::Locked
+    };
+    record_failure(
+        state,
+        Some(&idp.slug),
+        refusal.code(),
+        None,
+        Some((creds.id, &creds.username)),
+        client.ip,
+    )
+    .await?;
+    Ok(Err(Outcome::Refused(refusal)))
 }
 
 /// Signs in to `account` (or starts the second step), as the password
@@ -268,21 +277,10 @@ async fn start(
     let mut db = state.db();
     let now = Timestamp::now();
     let ip = client.ip.to_string();
-    let creds = accounts::credentials_by_id(&mut db, account)
-        .await?
-        .ok_or_else(|| AppError::internal("a linked account vanished"))?;
-    if let Some(r) = inactive(&creds) {
-        record_failure(
-            state,
-            Some(&idp.slug),
-            r.code(),
-            None,
-            Some((creds.id, &creds.username)),
-            client.ip,
-        )
-        .await?;
-        return Ok(Outcome::Refused(r));
-    }
+    let creds = match may_sign_in(state, idp, account, client).await? {
+        Ok(creds) => creds,
+        Err(refused) => return Ok(refused),
+    };
     let sub = text(claims, "sub").unwrap_or_default();
     broker::touch_link(&mut db, idp.id, sub, now).await?;
     let second =
