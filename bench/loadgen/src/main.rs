@@ -37,14 +37,17 @@ struct Args {
     warmup: f64,
     rate: f64,
     chain: Option<Vec<String>>,
+    /// Paths to take in turn instead of the URL's one (`--paths`).
+    paths: Option<Vec<String>>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: rumah-loadgen --url URL [--method M] [--header 'K: V']... [--body B] \
-         [--connections N] [--duration S] [--warmup S] [--rate R] [--chain FILE]\n\
+         [--connections N] [--duration S] [--warmup S] [--rate R] [--chain FILE] [--paths FILE]\n\
          --chain FILE: one refresh token per line; the body's {{token}} is replaced by the\n\
-         connection's current token, and each answer's \"refresh_token\" replaces it"
+         connection's current token, and each answer's \"refresh_token\" replaces it\n\
+         --paths FILE: one path per line (on the URL's host), requested in turn"
     );
     std::process::exit(2)
 }
@@ -61,6 +64,7 @@ fn parse() -> Args {
         warmup: 2.0,
         rate: 0.0,
         chain: None,
+        paths: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -71,7 +75,11 @@ fn parse() -> Args {
                 let rest = url.strip_prefix("http://").unwrap_or_else(|| usage());
                 let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
                 a.host = host.to_owned();
-                a.path = if path.is_empty() { "/".into() } else { path.to_owned() };
+                a.path = if path.is_empty() {
+                    "/".into()
+                } else {
+                    path.to_owned()
+                };
             }
             "--method" => a.method = val(),
             "--header" => a.headers.push(val()),
@@ -80,12 +88,32 @@ fn parse() -> Args {
             "--duration" => a.duration = val().parse().unwrap_or_else(|_| usage()),
             "--warmup" => a.warmup = val().parse().unwrap_or_else(|_| usage()),
             "--rate" => a.rate = val().parse().unwrap_or_else(|_| usage()),
+            "--paths" => {
+                let text = std::fs::read_to_string(val()).unwrap_or_else(|e| {
+                    eprintln!("rumah-loadgen: --paths: {e}");
+                    std::process::exit(2)
+                });
+                let paths: Vec<String> = text
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if paths.is_empty() {
+                    usage();
+                }
+                a.paths = Some(paths);
+            }
             "--chain" => {
                 let text = std::fs::read_to_string(val()).unwrap_or_else(|e| {
                     eprintln!("rumah-loadgen: --chain: {e}");
                     std::process::exit(2)
                 });
-                a.chain = Some(text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect());
+                a.chain = Some(
+                    text.lines()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                );
             }
             _ => usage(),
         }
@@ -102,18 +130,22 @@ fn parse() -> Args {
     a
 }
 
-fn request(a: &Args, token: Option<&str>) -> Vec<u8> {
+fn request(a: &Args, path: &str, token: Option<&str>) -> Vec<u8> {
     let body = match token {
         Some(t) => a.body.replace("{token}", t),
         None => a.body.clone(),
     };
-    let mut r = format!("{} {} HTTP/1.1\r\nHost: {}\r\n", a.method, a.path, a.host);
+    let mut r = format!("{} {} HTTP/1.1\r\nHost: {}\r\n", a.method, path, a.host);
     for h in &a.headers {
         r.push_str(h);
         r.push_str("\r\n");
     }
     if !body.is_empty() || a.method == "POST" {
-        if !a.headers.iter().any(|h| h.to_ascii_lowercase().starts_with("content-type:")) {
+        if !a
+            .headers
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("content-type:"))
+        {
             r.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
         }
         r.push_str(&format!("Content-Length: {}\r\n", body.len()));
@@ -129,7 +161,11 @@ async fn response(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<u8>
     if r.read_line(&mut line).await? == 0 {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let (mut length, mut chunked, mut close) = (0usize, false, false);
     loop {
         line.clear();
@@ -174,7 +210,11 @@ async fn response(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<u8>
 fn refresh_token_in(body: &[u8]) -> Option<String> {
     let s = std::str::from_utf8(body).ok()?;
     let at = s.find("\"refresh_token\"")? + "\"refresh_token\"".len();
-    let rest = s[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let rest = s[at..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     Some(rest[..rest.find('"')?].to_owned())
 }
 
@@ -188,6 +228,8 @@ struct Tally {
 struct Shared {
     args: Args,
     next: AtomicU64,
+    /// Requests begun, for taking `--paths` in turn.
+    turn: AtomicU64,
     start: Instant,
     measure_from: Instant,
     end: Instant,
@@ -196,7 +238,7 @@ struct Shared {
 async fn connection(sh: Arc<Shared>, mut token: Option<String>) -> Tally {
     let a = &sh.args;
     let mut t = Tally::default();
-    let fixed = (a.chain.is_none()).then(|| request(a, None));
+    let fixed = (a.chain.is_none() && a.paths.is_none()).then(|| request(a, &a.path, None));
     let mut conn: Option<BufReader<TcpStream>> = None;
     loop {
         let due = if a.rate > 0.0 {
@@ -232,7 +274,14 @@ async fn connection(sh: Arc<Shared>, mut token: Option<String>) -> Tally {
         let req = match &fixed {
             Some(r) => r,
             None => {
-                chained = request(a, token.as_deref());
+                let path = match &a.paths {
+                    Some(p) => {
+                        let i = sh.turn.fetch_add(1, Ordering::Relaxed) as usize;
+                        p[i % p.len()].as_str()
+                    }
+                    None => a.path.as_str(),
+                };
+                chained = request(a, path, token.as_deref());
                 &chained
             }
         };
@@ -245,7 +294,8 @@ async fn connection(sh: Arc<Shared>, mut token: Option<String>) -> Tally {
         match result {
             Ok((status, body, keep)) => {
                 if due >= sh.measure_from {
-                    t.latencies_us.push((done - due).as_micros().min(u32::MAX as u128) as u32);
+                    t.latencies_us
+                        .push((done - due).as_micros().min(u32::MAX as u128) as u32);
                     if !(200..300).contains(&status) {
                         t.non2xx += 1;
                     }
@@ -297,7 +347,14 @@ async fn main() {
         None => vec![None; args.connections],
     };
     let (connections, rate, duration) = (args.connections, args.rate, args.duration);
-    let sh = Arc::new(Shared { args, next: AtomicU64::new(0), start, measure_from, end });
+    let sh = Arc::new(Shared {
+        args,
+        next: AtomicU64::new(0),
+        turn: AtomicU64::new(0),
+        start,
+        measure_from,
+        end,
+    });
     let tasks: Vec<_> = tokens
         .into_iter()
         .map(|tok| tokio::task::spawn(connection(sh.clone(), tok)))
