@@ -13,13 +13,21 @@
 // Argon2id rate.
 //
 //   PORT=4000 CC_SECRET=… RP_SECRET=… node server.mjs
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT ?? 4000);
 const issuer = `http://127.0.0.1:${port}`;
 const api = `${issuer}/api`;
-const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+// PEM out of the generation job, parsed anew for the JWK export: exporting
+// the job's own KeyObject can deadlock Node 20 when a garbage collection
+// runs the job's destructor during the export.
+const { privateKey: pem } = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const privateKey = createPrivateKey(pem);
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
 
 const accounts = new Map();

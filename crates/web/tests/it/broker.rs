@@ -85,8 +85,14 @@ async fn upstream(app: &TestApp) -> Option<Upstream> {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    // A bounded wait: an upstream that never starts fails this test instead
+    // of hanging the suite.
+    let first = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("the upstream did not say ready within 60 s")
+        .unwrap();
     assert_eq!(
-        lines.next_line().await.unwrap().as_deref(),
+        first.as_deref(),
         Some("ready"),
         "the upstream did not start"
     );

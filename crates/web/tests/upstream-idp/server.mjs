@@ -32,7 +32,16 @@ const accounts = {
   'locked': { name: 'Akun Terkunci', nip: '197812012005011002', email_verified: false },
 };
 
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// The key leaves the generation job as PEM and is parsed anew before the JWK
+// export. Exporting the job's own KeyObject can deadlock Node 20: a garbage
+// collection during the export runs the finished job's destructor, which
+// takes the mutex the export holds (seen as a test hung for 80 minutes).
+const { privateKey: pem } = crypto.generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const privateKey = crypto.createPrivateKey(pem);
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'hulu-1', alg: 'RS256', use: 'sig' };
 
 const provider = new Provider(issuer, {
