@@ -13,11 +13,14 @@
 //! - indicator score = weight × level (level 0 when not filled);
 //! - innovation total = Σ SID indicator scores;
 //! - SPD = Σ SPD indicator scores of the region;
-//! - SID = Σ totals / MAX(floor, n) + MIN(n, cap) × points;
+//! - SID = Σ totals / MAX(floor, n) + skor jumlah inovasi, where the skor
+//!   jumlah inovasi is MIN(n, cap) × points, or 0 when the counted
+//!   innovations cover fewer than the year's minimum of the 6 basic-service
+//!   urusan (urusan wajib pelayanan dasar, "yandas"; minimum 0 = no rule);
 //! - index = (SPD + SID) / (max SPD + max SID) × 100, where max SPD = Σ
 //!   SPD weights × 3 (0 for a year without SPD indicators, whose index is
 //!   then the SID part alone) and max SID = maximum innovation total + cap ×
-//!   points;
+//!   points (the maximum assumes the yandas minimum is met);
 //! - predikat from the year's thresholds, compared in hundredths.
 
 use std::collections::BTreeMap;
@@ -38,6 +41,9 @@ pub const LEVEL_TEXT_MAX: usize = 1000;
 pub const EVIDENCE_MAX: usize = 2000;
 /// Largest weight an administrator may set.
 pub const WEIGHT_MAX: f64 = 100.0;
+/// The urusan wajib pelayanan dasar ("yandas") of UU 23/2014: the upper
+/// bound of a year's minimum of covered yandas.
+pub const YANDAS_COUNT: i64 = 6;
 
 /// The chosen level of an indicator: 0 (not filled) to 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -181,6 +187,10 @@ pub struct YearRules {
     pub points_per_innovation: f64,
     /// Innovations counted for the skor jumlah inovasi (200).
     pub cap: i64,
+    /// The least number of distinct urusan wajib pelayanan dasar (0–6) the
+    /// counted innovations must cover, else the skor jumlah inovasi is 0;
+    /// 0 turns the rule off. Unconfirmed: 5 (2026), 6 "from 2027 on".
+    pub min_yandas: i64,
     pub thresholds: Thresholds,
     /// The SID (innovation-level) indicators, in number order.
     pub indicators: Vec<Indicator>,
@@ -198,6 +208,16 @@ pub struct RegionScore {
     pub spd_missing: Vec<i64>,
     pub sid: f64,
     pub max_sid: f64,
+    /// Distinct urusan wajib pelayanan dasar covered by the counted
+    /// innovations.
+    pub yandas_covered: i64,
+    /// The year's minimum of covered yandas (0 = no rule).
+    pub min_yandas: i64,
+    /// Whether the skor jumlah inovasi was set to 0 because fewer yandas
+    /// than the minimum are covered.
+    pub count_zeroed: bool,
+    /// The skor jumlah inovasi: MIN(n, cap) × points, or 0 when zeroed.
+    pub count_score: f64,
     /// SID / max SID × 100.
     pub sid_index: f64,
     /// (SPD + SID) / (max SPD + max SID) × 100.
@@ -255,11 +275,17 @@ impl YearRules {
         (spd + sid) / max * 100.0
     }
 
-    /// Every figure of a region from its SPD levels and its innovations'
-    /// totals; the predikat is that of the full index.
-    pub fn region_score(&self, spd_levels: &Levels, totals: &[f64]) -> RegionScore {
+    /// Every figure of a region from its SPD levels, its innovations'
+    /// totals and the number of distinct yandas they cover; the predikat is
+    /// that of the full index.
+    pub fn region_score(
+        &self,
+        spd_levels: &Levels,
+        totals: &[f64],
+        yandas_covered: i64,
+    ) -> RegionScore {
         let spd = self.spd(spd_levels);
-        let sid = self.region_sid(totals);
+        let sid = self.region_sid(totals, yandas_covered);
         let index = self.iid_index(spd, sid);
         RegionScore {
             spd,
@@ -267,7 +293,11 @@ impl YearRules {
             spd_missing: self.missing_spd_mandatory(spd_levels),
             sid,
             max_sid: self.max_sid(),
-            sid_index: self.region_index(totals),
+            yandas_covered,
+            min_yandas: self.min_yandas,
+            count_zeroed: self.count_zeroed(yandas_covered),
+            count_score: self.count_score(totals.len(), yandas_covered),
+            sid_index: self.region_index(totals, yandas_covered),
             index,
             predikat: self.predikat(index),
         }
@@ -294,26 +324,43 @@ impl YearRules {
         self.missing_mandatory(levels).is_empty()
     }
 
-    /// The SID part of the region: Σ totals / MAX(floor, n) + MIN(n, cap) × points.
-    pub fn region_sid(&self, totals: &[f64]) -> f64 {
-        let n = i64::try_from(totals.len()).unwrap_or(i64::MAX);
-        let divisor = n.max(self.divisor_floor).max(1) as f64;
-        totals.iter().sum::<f64>() / divisor
-            + n.min(self.cap).max(0) as f64 * self.points_per_innovation
+    /// Whether `yandas_covered` distinct yandas are fewer than the year's
+    /// minimum, so that the skor jumlah inovasi is 0 (never with minimum 0).
+    pub fn count_zeroed(&self, yandas_covered: i64) -> bool {
+        yandas_covered < self.min_yandas
     }
 
-    /// The largest SID: the maximum innovation total plus the capped count.
+    /// The skor jumlah inovasi of `n` innovations covering `yandas_covered`
+    /// distinct yandas: MIN(n, cap) × points, or 0 below the minimum.
+    pub fn count_score(&self, n: usize, yandas_covered: i64) -> f64 {
+        if self.count_zeroed(yandas_covered) {
+            return 0.0;
+        }
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        n.min(self.cap).max(0) as f64 * self.points_per_innovation
+    }
+
+    /// The SID part of the region: Σ totals / MAX(floor, n) + skor jumlah
+    /// inovasi ([`Self::count_score`]).
+    pub fn region_sid(&self, totals: &[f64], yandas_covered: i64) -> f64 {
+        let n = i64::try_from(totals.len()).unwrap_or(i64::MAX);
+        let divisor = n.max(self.divisor_floor).max(1) as f64;
+        totals.iter().sum::<f64>() / divisor + self.count_score(totals.len(), yandas_covered)
+    }
+
+    /// The largest SID: the maximum innovation total plus the capped count
+    /// (the yandas minimum taken as met).
     pub fn max_sid(&self) -> f64 {
         self.max_innovation_total() + self.cap.max(0) as f64 * self.points_per_innovation
     }
 
     /// The region's SID part as an index, 0–100.
-    pub fn region_index(&self, totals: &[f64]) -> f64 {
+    pub fn region_index(&self, totals: &[f64], yandas_covered: i64) -> f64 {
         let max = self.max_sid();
         if max <= 0.0 {
             return 0.0;
         }
-        self.region_sid(totals) / max * 100.0
+        self.region_sid(totals, yandas_covered) / max * 100.0
     }
 
     pub fn predikat(&self, index: f64) -> Predikat {
@@ -338,6 +385,9 @@ impl YearRules {
         }
         if !(0..=100_000).contains(&self.cap) {
             err("cap".into(), "count_invalid");
+        }
+        if !(0..=YANDAS_COUNT).contains(&self.min_yandas) {
+            err("min_yandas".into(), "min_yandas_invalid");
         }
         let t = &self.thresholds;
         let in_range = |x: f64| x.is_finite() && (0.0..=100.0).contains(&x);
@@ -446,6 +496,7 @@ mod tests {
             divisor_floor: 10,
             points_per_innovation: 0.38,
             cap: 200,
+            min_yandas: 0,
             thresholds: Thresholds {
                 sangat_inovatif: 60.01,
                 inovatif: 35.0,
@@ -525,18 +576,21 @@ mod tests {
         let r = rules();
         // Max SID = 111 + 200 × 0.38 = 187.
         assert!((r.max_sid() - 187.0).abs() < 1e-9);
-        assert_eq!(r.region_index(&[]), 0.0);
-        assert_eq!(r.predikat(r.region_index(&[])), Predikat::TidakDapatDinilai);
+        assert_eq!(r.region_index(&[], 0), 0.0);
+        assert_eq!(
+            r.predikat(r.region_index(&[], 0)),
+            Predikat::TidakDapatDinilai
+        );
         // One innovation of 50: (50 / 10 + 0.38) / 187 × 100 = 2.8770…
-        let i = r.region_index(&[50.0]);
+        let i = r.region_index(&[50.0], 0);
         assert!((i - 5.38 / 187.0 * 100.0).abs() < 1e-9, "{i}");
         assert_eq!(r.predikat(i), Predikat::KurangInovatif);
         // Twelve of 111: (1332 / 12 + 12 × 0.38) / 187 × 100 = 61.8…
-        let i = r.region_index(&[111.0; 12]);
+        let i = r.region_index(&[111.0; 12], 0);
         assert!((i - (111.0 + 4.56) / 187.0 * 100.0).abs() < 1e-9, "{i}");
         assert_eq!(r.predikat(i), Predikat::SangatInovatif);
         // 250 innovations: the count stops at 200.
-        let i = r.region_index(&vec![111.0; 250]);
+        let i = r.region_index(&vec![111.0; 250], 0);
         assert!((i - 100.0).abs() < 1e-9, "{i}");
     }
 
@@ -591,7 +645,7 @@ mod tests {
         // SPD 13.5; innovations 35 and 0: SID = 35 / 10 + 2 × 0.38 = 4.26.
         // Index = (13.5 + 4.26) / (63 + 187) × 100 = 17.76 / 250 × 100 = 7.104.
         let l = levels(&[(1, 3), (2, 2), (8, 3), (12, 1)]);
-        let s = r.region_score(&l, &[35.0, 0.0]);
+        let s = r.region_score(&l, &[35.0, 0.0], 0);
         assert_eq!(s.spd, 13.5);
         assert_eq!(s.max_spd, 63.0);
         assert!((s.sid - 4.26).abs() < 1e-9, "{}", s.sid);
@@ -601,15 +655,15 @@ mod tests {
         assert_eq!(s.predikat, Predikat::KurangInovatif);
         // Everything at the top: 100.
         let all: Levels = (1..=15).map(|n| (n, IidLevel::new(3).unwrap())).collect();
-        let s = r.region_score(&all, &vec![111.0; 200]);
+        let s = r.region_score(&all, &vec![111.0; 200], 0);
         assert!((s.index - 100.0).abs() < 1e-9, "{}", s.index);
         assert_eq!(s.predikat, Predikat::SangatInovatif);
         // The predikat is that of the full index, not of the SID part:
         // SPD 63 with SID 0.38 (one empty innovation) is 25.35 → Kurang Inovatif.
-        let s = r.region_score(&all, &[0.0]);
+        let s = r.region_score(&all, &[0.0], 0);
         assert!((s.index - 63.38 / 250.0 * 100.0).abs() < 1e-9);
         assert_eq!(s.predikat, Predikat::KurangInovatif);
-        let s = r.region_score(&all, &vec![111.0; 30]);
+        let s = r.region_score(&all, &vec![111.0; 30], 0);
         // (63 + 111 + 11.4) / 250 × 100 = 74.16; the SID part alone is 65.45.
         assert!((s.index - 74.16).abs() < 1e-9, "{}", s.index);
         assert_eq!(s.predikat, Predikat::SangatInovatif);
@@ -621,11 +675,11 @@ mod tests {
         assert!(!r.has_spd());
         assert_eq!(r.max_spd(), 0.0);
         let l = levels(&[(1, 3)]);
-        let s = r.region_score(&l, &[35.0, 0.0]);
+        let s = r.region_score(&l, &[35.0, 0.0], 0);
         assert_eq!(s.spd, 0.0);
         assert!(s.spd_missing.is_empty());
         assert!((s.index - s.sid_index).abs() < 1e-12);
-        assert_eq!(s.predikat, r.predikat(r.region_index(&[35.0, 0.0])));
+        assert_eq!(s.predikat, r.predikat(r.region_index(&[35.0, 0.0], 0)));
     }
 
     #[test]
@@ -639,5 +693,70 @@ mod tests {
         assert_eq!(Aspect::parse("spd"), Some(Aspect::Spd));
         assert_eq!(Aspect::parse(Aspect::Sid.code()), Some(Aspect::Sid));
         assert_eq!(Aspect::parse("SPD"), None);
+    }
+
+    #[test]
+    fn the_count_score_is_zero_below_the_yandas_minimum() {
+        let r = YearRules {
+            min_yandas: 5,
+            ..rules_with_spd()
+        };
+        assert!(r.check().is_empty());
+        let totals = [35.0, 0.0];
+        let count = 2.0 * r.points_per_innovation;
+        // covered = min − 1: zeroed; SID is the average part alone.
+        let s = r.region_score(&levels(&[]), &totals, 4);
+        assert!(s.count_zeroed);
+        assert_eq!(s.count_score, 0.0);
+        assert_eq!((s.yandas_covered, s.min_yandas), (4, 5));
+        assert!((s.sid - 35.0 / 10.0).abs() < 1e-9, "{}", s.sid);
+        assert!((s.index - 3.5 / 250.0 * 100.0).abs() < 1e-9, "{}", s.index);
+        // The maximum assumes the rule is met.
+        assert!((s.max_sid - 187.0).abs() < 1e-9);
+        // covered = min: the points count.
+        let s = r.region_score(&levels(&[]), &totals, 5);
+        assert!(!s.count_zeroed);
+        assert!((s.count_score - count).abs() < 1e-9);
+        assert!((s.sid - (3.5 + count)).abs() < 1e-9, "{}", s.sid);
+        assert!((r.region_index(&totals, 6) - (3.5 + count) / 187.0 * 100.0).abs() < 1e-9);
+        assert!((r.region_index(&totals, 0) - 3.5 / 187.0 * 100.0).abs() < 1e-9);
+        // All six required.
+        let six = YearRules {
+            min_yandas: YANDAS_COUNT,
+            ..rules()
+        };
+        assert!(six.count_zeroed(5));
+        assert!(!six.count_zeroed(6));
+        assert_eq!(six.count_score(200, 5), 0.0);
+        // Minimum 0: the rule is off, even with no yandas covered.
+        let off = rules();
+        assert!(!off.count_zeroed(0));
+        assert!((off.count_score(2, 0) - count).abs() < 1e-9);
+        let s = off.region_score(&levels(&[]), &totals, 0);
+        assert!(!s.count_zeroed);
+        assert!((s.sid - (3.5 + count)).abs() < 1e-9);
+        // The cap still applies when the rule is met.
+        assert!((r.count_score(250, 6) - 200.0 * 0.38).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_yandas_minimum_outside_0_to_6_is_refused_by_name() {
+        for bad in [-1, 7, 100] {
+            let r = YearRules {
+                min_yandas: bad,
+                ..rules()
+            };
+            let errs = r.check();
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!(errs[0].field, "min_yandas");
+            assert_eq!(errs[0].code, "min_yandas_invalid");
+        }
+        for ok in [0, 5, 6] {
+            let r = YearRules {
+                min_yandas: ok,
+                ..rules()
+            };
+            assert!(r.check().is_empty(), "{ok}");
+        }
     }
 }

@@ -21,6 +21,7 @@ struct YearRow {
     divisor_floor: i64,
     points_per_innovation: f64,
     cap: i64,
+    min_yandas: i64,
     sangat_inovatif: f64,
     inovatif: f64,
     kurang_inovatif: f64,
@@ -54,7 +55,8 @@ pub async fn years(ex: &mut impl Exec) -> Result<Vec<i32>, StoreError> {
 pub async fn rules(ex: &mut impl Exec, year: i32) -> Result<Option<YearRules>, StoreError> {
     let row: Option<YearRow> = ex
         .fetch_optional(q!(
-            "SELECT year, divisor_floor, points_per_innovation, cap, sangat_inovatif, inovatif, kurang_inovatif
+            "SELECT year, divisor_floor, points_per_innovation, cap, min_yandas, sangat_inovatif, inovatif,
+                 kurang_inovatif
              FROM iid_years WHERE year = $1",
             i64::from(year)
         ))
@@ -93,6 +95,7 @@ pub async fn rules(ex: &mut impl Exec, year: i32) -> Result<Option<YearRules>, S
         divisor_floor: y.divisor_floor,
         points_per_innovation: y.points_per_innovation,
         cap: y.cap,
+        min_yandas: y.min_yandas,
         thresholds: Thresholds {
             sangat_inovatif: y.sangat_inovatif,
             inovatif: y.inovatif,
@@ -111,7 +114,8 @@ pub async fn save_rules(tx: &mut Tx, r: &YearRules, by: &str) -> Result<(), Stor
     let year = i64::from(r.year);
     tx.execute(q!(
         "UPDATE iid_years SET divisor_floor = $2, points_per_innovation = $3, cap = $4,
-             sangat_inovatif = $5, inovatif = $6, kurang_inovatif = $7, updated_at = $8, updated_by = $9
+             sangat_inovatif = $5, inovatif = $6, kurang_inovatif = $7, updated_at = $8, updated_by = $9,
+             min_yandas = $10
          WHERE year = $1",
         year,
         r.divisor_floor,
@@ -121,7 +125,8 @@ pub async fn save_rules(tx: &mut Tx, r: &YearRules, by: &str) -> Result<(), Stor
         r.thresholds.inovatif,
         r.thresholds.kurang_inovatif,
         Timestamp::now(),
-        by
+        by,
+        r.min_yandas
     ))
     .await?;
     for i in r.spd_indicators.iter().chain(&r.indicators) {
@@ -165,9 +170,10 @@ pub async fn copy_year(tx: &mut Tx, from: i32, to: i32, by: &str) -> Result<(), 
     }
     let (from, to) = (i64::from(from), i64::from(to));
     tx.execute(q!(
-        "INSERT INTO iid_years (year, divisor_floor, points_per_innovation, cap, sangat_inovatif, inovatif,
-             kurang_inovatif, updated_at, updated_by)
-         SELECT $2, divisor_floor, points_per_innovation, cap, sangat_inovatif, inovatif, kurang_inovatif, $3, $4
+        "INSERT INTO iid_years (year, divisor_floor, points_per_innovation, cap, min_yandas, sangat_inovatif,
+             inovatif, kurang_inovatif, updated_at, updated_by)
+         SELECT $2, divisor_floor, points_per_innovation, cap, min_yandas, sangat_inovatif, inovatif,
+             kurang_inovatif, $3, $4
          FROM iid_years WHERE year = $1",
         from,
         to,
@@ -328,6 +334,49 @@ pub async fn region_innovations(
             id: p.id,
             name: p.name,
             org_name: p.org_name,
+        })
+        .collect())
+}
+
+/// An urusan wajib pelayanan dasar ("yandas") and whether the region's
+/// counted innovations cover it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Yandas {
+    pub code: String,
+    pub name: String,
+    pub covered: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct YandasRow {
+    code: String,
+    name: String,
+    n: i64,
+}
+
+/// The urusan wajib pelayanan dasar (urusan of kind `wajib_dasar`), in
+/// their order, each with whether one of the innovations that count for the
+/// region's SID (the verified innovations of [`region_innovations`]) has it
+/// as its urusan. The number covered is the count of `covered`.
+pub async fn region_yandas(
+    ex: &mut impl Exec,
+    region_code: &str,
+) -> Result<Vec<Yandas>, StoreError> {
+    let rows: Vec<YandasRow> = ex
+        .fetch_all(q!(
+            "SELECT u.code, u.name,
+                 (SELECT COUNT(*) FROM innovations i JOIN org_nodes o ON o.id = i.org_id
+                  WHERE o.region_code = $1 AND i.status = 'terverifikasi' AND i.urusan_code = u.code) AS n
+             FROM urusan u WHERE u.kind = 'wajib_dasar' ORDER BY u.position, u.code",
+            region_code
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Yandas {
+            code: r.code,
+            name: r.name,
+            covered: r.n > 0,
         })
         .collect())
 }

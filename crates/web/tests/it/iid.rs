@@ -89,6 +89,16 @@ pub(crate) async fn rules_form(
     admin: &reqwest::Client,
     changes: &[(&str, &str)],
 ) -> reqwest::Response {
+    rules_form_in(app, admin, changes, "id").await
+}
+
+/// [`rules_form`] with the browser's language `lang`.
+pub(crate) async fn rules_form_in(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    changes: &[(&str, &str)],
+    lang: &str,
+) -> reqwest::Response {
     let page = html(app, admin, "/admin/iid?tahun=2026").await;
     let mut fields: Vec<(String, String)> = {
         let doc = scraper::Html::parse_document(&page);
@@ -114,12 +124,16 @@ pub(crate) async fn rules_form(
             None => fields.push(((*k).to_owned(), (*v).to_owned())),
         }
     }
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post_form(admin, "/admin/iid?tahun=2026", "/admin/iid", &fields)
+    let token = app.csrf_token(admin, "/admin/iid?tahun=2026").await;
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    form.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    admin
+        .post(app.url("/admin/iid"))
+        .header("accept-language", lang)
+        .form(&form)
+        .send()
         .await
+        .unwrap()
 }
 
 app_test!(async fn an_officer_sees_the_total_from_the_weights_and_an_admin_weight_change_moves_it(app) {
@@ -172,31 +186,34 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
     let _other = app.published_innovation( &app.signed_in("inovasi.surabaya").await, &curator, "35.78.DINKES", "Surabaya Sehat").await;
     assess(&app, &owner, a).await;
 
-    // n = 2, Σ = 35: SID = 35 / MAX(10, 2) + 2 × 0.38 = 4.26; max SID = 111 + 200 × 0.38 = 187;
-    // SID part = 4.26 / 187 × 100 = 2.2780… → 2.28. No SPD levels yet (SPD 0 of 63):
-    // index = (0 + 4.26) / (63 + 187) × 100 = 1.704 → 1.70, Kurang Inovatif.
+    // n = 2, Σ = 35. Both innovations are of urusan kesehatan: 1 of the 6 basic-service
+    // urusan, fewer than the seeded minimum 5, so the skor jumlah inovasi (2 × 0.38) is 0:
+    // SID = 35 / MAX(10, 2) + 0 = 3.5; max SID = 111 + 200 × 0.38 = 187 (the rule met);
+    // SID part = 3.5 / 187 × 100 = 1.8716… → 1.87. No SPD levels yet (SPD 0 of 63):
+    // index = (0 + 3.5) / (63 + 187) × 100 = 1.40, Kurang Inovatif.
     for client in [&curator, &owner, &admin] {
         let page = html(&app, client, "/iid/wilayah/35.15?tahun=2026").await;
         assert_eq!(text_of(&page, "#iid-n").unwrap(), "2");
         assert_eq!(text_of(&page, "#iid-sum").unwrap(), "35,00");
-        assert_eq!(text_of(&page, "#iid-sid").unwrap(), "4,26");
+        assert_eq!(text_of(&page, "#iid-count-score").unwrap(), "0,00");
+        assert_eq!(text_of(&page, "#iid-sid").unwrap(), "3,50");
         assert_eq!(text_of(&page, "#iid-max-sid").unwrap(), "187,00");
-        assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "2,28");
+        assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "1,87");
         assert_eq!(text_of(&page, "#iid-spd").unwrap(), "0,00");
-        assert_eq!(text_of(&page, "#iid-index").unwrap(), "1,70");
+        assert_eq!(text_of(&page, "#iid-index").unwrap(), "1,40");
         assert_eq!(text_of(&page, "#iid-predikat").unwrap(), "Kurang Inovatif");
         assert_eq!(count_of(&page, "#iid-region tbody tr"), 2);
         assert_eq!(count_of(&page, "#iid-region tbody tr.incomplete"), 1);
         assert!(text_of(&page, "#iid-region tr.incomplete").unwrap().contains("Bidan Desa Siaga"));
     }
 
-    // Thresholds at their edges (compared in hundredths): 1.70 is still Kurang Inovatif
-    // when its lowest index is 1.70, not when it is 1.71; 1.70 as the lowest Inovatif is Inovatif.
+    // Thresholds at their edges (compared in hundredths): 1.40 is still Kurang Inovatif
+    // when its lowest index is 1.40, not when it is 1.41; 1.40 as the lowest Inovatif is Inovatif.
     for (changes, expected) in [
-        (vec![("kurang_inovatif", "1,70")], "Kurang Inovatif"),
-        (vec![("kurang_inovatif", "1.71")], "Tidak Dapat Dinilai"),
-        (vec![("kurang_inovatif", "0,01"), ("inovatif", "1,70")], "Inovatif"),
-        (vec![("inovatif", "1,71")], "Kurang Inovatif"),
+        (vec![("kurang_inovatif", "1,40")], "Kurang Inovatif"),
+        (vec![("kurang_inovatif", "1.41")], "Tidak Dapat Dinilai"),
+        (vec![("kurang_inovatif", "0,01"), ("inovatif", "1,40")], "Inovatif"),
+        (vec![("inovatif", "1,41")], "Kurang Inovatif"),
     ] {
         let res = rules_form(&app, &admin, &changes).await;
         assert_eq!(res.status(), 303, "{changes:?}");
@@ -219,12 +236,12 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
         Some(Cell::Num(n)) => *n,
         other => panic!("{other:?}"),
     };
-    assert!((index - 4.26 / 187.0 * 100.0).abs() < 1e-9, "{index}");
+    assert!((index - 3.5 / 187.0 * 100.0).abs() < 1e-9, "{index}");
     let full = match beside(summary, "Indeks Inovasi Daerah (SPD + SID, 0-100)") {
         Some(Cell::Num(n)) => *n,
         other => panic!("{other:?}"),
     };
-    assert!((full - 4.26 / 250.0 * 100.0).abs() < 1e-9, "{full}");
+    assert!((full - 3.5 / 250.0 * 100.0).abs() < 1e-9, "{full}");
     assert_eq!(beside(summary, "Predikat"), Some(&Cell::Str("Kurang Inovatif".into())));
     let detail = &sheets["Rincian Indikator"];
     // Header + 2 innovations × 20 indicators.
@@ -249,6 +266,168 @@ app_test!(async fn the_region_summary_index_predikat_edges_and_xlsx_agree(app) {
     assert_eq!(detail[&format!("H{r}")], Cell::Str("https://jdih.sidoarjokab.go.id/perbup-41-2025".into()));
     let r = row_of("Bidan Desa Siaga", 33.0);
     assert_eq!(detail[&format!("F{r}")], Cell::Num(0.0));
+});
+
+/// A field's value on the rules form of 2026.
+async fn rule_value(app: &TestApp, admin: &reqwest::Client, field: &str) -> String {
+    let page = html(app, admin, "/admin/iid?tahun=2026").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse(&format!("#iid-rules input[name={field}]")).unwrap();
+    let value = doc
+        .select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_owned);
+    value.unwrap_or_else(|| panic!("no field {field}"))
+}
+
+fn number(s: &str) -> f64 {
+    s.replace(',', ".")
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {s}"))
+}
+
+/// As the pages show a figure: two decimals, a decimal comma.
+fn shown(x: f64) -> String {
+    format!("{:.2}", x).replace('.', ",")
+}
+
+fn xlsx_number(sheet: &Sheet, label: &str) -> f64 {
+    match beside(sheet, label) {
+        Some(Cell::Num(n)) => *n,
+        other => panic!("{label}: {other:?}"),
+    }
+}
+
+app_test!(async fn too_few_basic_service_urusan_zero_the_count_score_until_the_minimum_is_lowered(app) {
+    setup(&app).await;
+    let owner = app.signed_in("inovasi.sidoarjo").await;
+    let curator = app.signed_in("kurator").await;
+    let admin = app.signed_in("admin.prov").await;
+    // Verified innovations of 35.15 covering 4 distinct basic-service urusan (kesehatan twice),
+    // plus one of a non-basic urusan; a draft of perumahan and another region's trantibum
+    // innovation do not count.
+    let mut ids = Vec::new();
+    for (name, urusan) in [
+        ("Sekolah Ramah Anak", "pendidikan"),
+        ("Antrean Daring", "kesehatan"),
+        ("Bidan Desa Siaga", "kesehatan"),
+        ("Jalan Mulus", "pupr"),
+        ("Lansia Sejahtera", "sosial"),
+        ("Desa Digital", "kominfo"),
+    ] {
+        let mut fields = crate::support::innovation_fields("35.15.DINKES", name);
+        fields.iter_mut().find(|(k, _)| *k == "urusan").unwrap().1 = urusan;
+        let id = app.create_innovation(&owner, &fields).await;
+        app.publish_innovation(&owner, &curator, id).await;
+        ids.push(id);
+    }
+    let mut draft = crate::support::innovation_fields("35.15.DINKES", "Rumah Layak");
+    draft.iter_mut().find(|(k, _)| *k == "urusan").unwrap().1 = "perumahan";
+    app.create_innovation(&owner, &draft).await;
+    let surabaya = app.signed_in("inovasi.surabaya").await;
+    let mut other = crate::support::innovation_fields("35.78.DINKES", "Kampung Aman");
+    other.iter_mut().find(|(k, _)| *k == "urusan").unwrap().1 = "trantibum";
+    let other_id = app.create_innovation(&surabaya, &other).await;
+    app.publish_innovation(&surabaya, &curator, other_id).await;
+    assess(&app, &owner, ids[1]).await;
+
+    // The rules of the year, as the administrator's form has them.
+    let min: i64 = rule_value(&app, &admin, "min_yandas").await.parse().unwrap();
+    assert_eq!(min, 5, "the seeded (unconfirmed) minimum");
+    let floor = number(&rule_value(&app, &admin, "divisor_floor").await);
+    let points = number(&rule_value(&app, &admin, "points_per_innovation").await);
+    let cap = number(&rule_value(&app, &admin, "cap").await);
+    let (n, covered, sum) = (6.0_f64, 4_i64, 35.0);
+    let average = sum / n.max(floor);
+    let count_score = n.min(cap) * points;
+
+    let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2026").await;
+    let max = number(&text_of(&page, "#iid-max-spd").unwrap()) + number(&text_of(&page, "#iid-max-sid").unwrap());
+    assert_eq!(text_of(&page, "#iid-n").unwrap(), "6");
+    assert_eq!(text_of(&page, "#iid-yandas").unwrap(), format!("{covered} dari 6 (minimal {min})"));
+    assert_eq!(text_of(&page, "#iid-count-score").unwrap(), "0,00");
+    assert_eq!(text_of(&page, "#iid-sid").unwrap(), shown(average));
+    let zeroed_index = average / max * 100.0;
+    assert_eq!(text_of(&page, "#iid-index").unwrap(), shown(zeroed_index));
+    let warning = text_of(&page, "#iid-yandas-warning").expect("a warning when zeroed");
+    assert!(warning.contains("skor jumlah inovasi = 0"), "{warning}");
+    for missing in ["Perumahan Rakyat dan Kawasan Permukiman", "Ketenteraman, Ketertiban Umum dan Pelindungan Masyarakat"] {
+        assert!(warning.contains(missing), "{warning} lacks {missing}");
+    }
+    for present in ["Pendidikan", "Kesehatan", "Sosial", "Pekerjaan Umum", "Komunikasi"] {
+        assert!(!warning.contains(present), "{warning} names {present}");
+    }
+    let res = curator.get(app.url("/iid/wilayah/35.15/ekspor.xlsx?tahun=2026")).send().await.unwrap();
+    let sheets = read_xlsx(&res.bytes().await.unwrap());
+    let summary = &sheets["Ringkasan"];
+    assert_eq!(xlsx_number(summary, "Urusan pelayanan dasar tercakup"), covered as f64);
+    assert_eq!(xlsx_number(summary, "Skor jumlah inovasi"), 0.0);
+    assert!((xlsx_number(summary, "Nilai SID") - average).abs() < 1e-9);
+    assert!((xlsx_number(summary, "Indeks Inovasi Daerah (SPD + SID, 0-100)") - zeroed_index).abs() < 1e-9);
+
+    // The administrator lowers the minimum to the covered count (the boundary): the points
+    // come back, the maximum does not move.
+    let res = rules_form(&app, &admin, &[("min_yandas", &covered.to_string())]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.changed' AND details LIKE '%min_yandas: 5 -> 4%'").await, 1);
+    let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2026").await;
+    assert_eq!(text_of(&page, "#iid-yandas").unwrap(), format!("{covered} dari 6 (minimal {covered})"));
+    assert!(text_of(&page, "#iid-yandas-warning").is_none());
+    assert_eq!(text_of(&page, "#iid-count-score").unwrap(), shown(count_score));
+    assert_eq!(text_of(&page, "#iid-sid").unwrap(), shown(average + count_score));
+    let index = (average + count_score) / max * 100.0;
+    assert!(index > zeroed_index);
+    assert_eq!(text_of(&page, "#iid-index").unwrap(), shown(index));
+    assert_eq!(number(&text_of(&page, "#iid-max-spd").unwrap()) + number(&text_of(&page, "#iid-max-sid").unwrap()), max);
+    let res = curator.get(app.url("/iid/wilayah/35.15/ekspor.xlsx?tahun=2026")).send().await.unwrap();
+    let sheets = read_xlsx(&res.bytes().await.unwrap());
+    let summary = &sheets["Ringkasan"];
+    assert!((xlsx_number(summary, "Skor jumlah inovasi") - count_score).abs() < 1e-9);
+    assert!((xlsx_number(summary, "Indeks Inovasi Daerah (SPD + SID, 0-100)") - index).abs() < 1e-9);
+
+    // One above the covered count zeroes it again; 0 turns the rule off.
+    let res = rules_form(&app, &admin, &[("min_yandas", &(covered + 1).to_string())]).await;
+    assert_eq!(res.status(), 303);
+    let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2026").await;
+    assert_eq!(text_of(&page, "#iid-count-score").unwrap(), "0,00");
+    assert!(text_of(&page, "#iid-yandas-warning").is_some());
+    let res = rules_form(&app, &admin, &[("min_yandas", "0")]).await;
+    assert_eq!(res.status(), 303);
+    let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2026").await;
+    assert_eq!(text_of(&page, "#iid-yandas").unwrap(), format!("{covered} dari 6 (tanpa batas minimal)"));
+    assert_eq!(text_of(&page, "#iid-count-score").unwrap(), shown(count_score));
+    assert!(text_of(&page, "#iid-yandas-warning").is_none());
+
+    // Copying the year copies the minimum.
+    let res = rules_form(&app, &admin, &[("min_yandas", "6")]).await;
+    assert_eq!(res.status(), 303);
+    let res = app.post_form(&admin, "/admin/iid", "/admin/iid/salin", &[("from", "2026"), ("copy_to", "2027")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("iid_years WHERE year = 2027 AND min_yandas = 6").await, 1);
+    let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2027").await;
+    assert_eq!(text_of(&page, "#iid-yandas").unwrap(), format!("{covered} dari 6 (minimal 6)"));
+});
+
+app_test!(async fn a_bad_yandas_minimum_is_named_in_both_languages_and_stores_nothing(app) {
+    setup(&app).await;
+    let admin = app.signed_in("admin.prov").await;
+    for bad in ["7", "-1", "abc", "2,5", ""] {
+        for (lang, text) in [("id", "Minimal urusan pelayanan dasar"), ("en", "basic-service urusan")] {
+            let res = rules_form_in(&app, &admin, &[("min_yandas", bad)], lang).await;
+            assert_eq!(res.status(), 422, "{bad:?} {lang}");
+            let body = res.text().await.unwrap();
+            let message = text_of(&body, "#min_yandas-error").unwrap_or_else(|| panic!("no error for {bad:?}"));
+            assert!(message.contains(text), "{lang}: {message:?} lacks {text:?}");
+            assert!(body.contains(&format!("value=\"{bad}\"")), "the typed value {bad:?} is kept");
+        }
+    }
+    assert_eq!(app.count("iid_years WHERE year = 2026 AND min_yandas = 5").await, 1);
+    assert_eq!(app.count("audit_log WHERE event = 'iid_rules.changed'").await, 0);
+    // Other changes in the same refused form are not stored either.
+    let res = rules_form(&app, &admin, &[("min_yandas", "7"), ("cap", "150")]).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(app.count("iid_years WHERE year = 2026 AND cap = 200").await, 1);
 });
 
 app_test!(async fn other_regions_and_other_roles_cannot_read_or_change_it(app) {
@@ -322,6 +501,7 @@ app_test!(async fn bad_input_is_named_per_field_and_stores_nothing(app) {
         (vec![("cap", "1,5")], "cap"),
         (vec![("level33_2", " ")], "level33_2"),
         (vec![("name20", "")], "name20"),
+        (vec![("min_yandas", "7")], "min_yandas"),
     ] {
         let res = rules_form(&app, &admin, &changes).await;
         assert_eq!(res.status(), 422, "{field}");

@@ -56,16 +56,17 @@ app_test!(async fn an_officer_fills_the_spd_and_the_region_page_and_export_show_
     let inn = html(&app, &owner, &format!("/inovasi/kelola/{a}/iid?tahun=2026")).await;
     assert_eq!(text_of(&inn, "#iid-total").unwrap(), "35,00");
 
-    // Worked example: SPD 13.5 of 63; SID = 35 / 10 + 2 × 0.38 = 4.26 of 187;
-    // index = (13.5 + 4.26) / (63 + 187) × 100 = 17.76 / 250 × 100 = 7.104 → 7.10.
+    // Worked example: SPD 13.5 of 63; both innovations are of urusan kesehatan, 1 of the 6
+    // basic-service urusan (< the seeded minimum 5), so the skor jumlah inovasi is 0:
+    // SID = 35 / 10 + 0 = 3.5 of 187; index = (13.5 + 3.5) / (63 + 187) × 100 = 6.80.
     for client in [&curator, &owner, &admin] {
         let page = html(&app, client, REGION_PAGE).await;
         assert_eq!(text_of(&page, "#iid-spd").unwrap(), "13,50");
         assert_eq!(text_of(&page, "#iid-max-spd").unwrap(), "63,00");
-        assert_eq!(text_of(&page, "#iid-sid").unwrap(), "4,26");
+        assert_eq!(text_of(&page, "#iid-sid").unwrap(), "3,50");
         assert_eq!(text_of(&page, "#iid-max-sid").unwrap(), "187,00");
-        assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "2,28");
-        assert_eq!(text_of(&page, "#iid-index").unwrap(), "7,10");
+        assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "1,87");
+        assert_eq!(text_of(&page, "#iid-index").unwrap(), "6,80");
         assert_eq!(text_of(&page, "#iid-predikat").unwrap(), "Kurang Inovatif");
         assert!(text_of(&page, "#iid-spd-incomplete").unwrap().contains("3, 4, 5, 6, 7, 9, 10, 11"));
         assert!(text_of(&page, "#iid-sid-only").is_none());
@@ -75,28 +76,28 @@ app_test!(async fn an_officer_fills_the_spd_and_the_region_page_and_export_show_
     let page = html(&app, &surabaya, "/iid/wilayah/35.78?tahun=2026").await;
     assert_eq!(text_of(&page, "#iid-spd").unwrap(), "0,00");
 
-    // Every SPD indicator at 3: SPD 63, index (63 + 4.26) / 250 × 100 = 26.904 → 26.90.
+    // Every SPD indicator at 3: SPD 63, index (63 + 3.5) / 250 × 100 = 26.60.
     let mut all: Vec<(String, String)> = vec![("tahun".into(), "2026".into())];
     all.extend((1..=15).map(|n| (format!("level_{n}"), "3".to_owned())));
     let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     fill_spd(&app, &owner, &all).await;
     let page = html(&app, &curator, REGION_PAGE).await;
     assert_eq!(text_of(&page, "#iid-spd").unwrap(), "63,00");
-    assert_eq!(text_of(&page, "#iid-index").unwrap(), "26,90");
+    assert_eq!(text_of(&page, "#iid-index").unwrap(), "26,60");
     assert!(text_of(&page, "#iid-spd-complete").is_some());
-    // The predikat is that of the full index: 26.90 is Inovatif when it is the lowest Inovatif.
-    let res = rules_form(&app, &admin, &[("inovatif", "26,90")]).await;
+    // The predikat is that of the full index: 26.60 is Inovatif when it is the lowest Inovatif.
+    let res = rules_form(&app, &admin, &[("inovatif", "26,60")]).await;
     assert_eq!(res.status(), 303);
     let page = html(&app, &curator, REGION_PAGE).await;
     assert_eq!(text_of(&page, "#iid-predikat").unwrap(), "Inovatif");
     // An SPD weight changed by the administrator: indicator 1 from 1 to 2 adds 3 to SPD and
-    // to the maximum: (66 + 4.26) / (66 + 187) × 100 = 27.770… → 27.77.
+    // to the maximum: (66 + 3.5) / (66 + 187) × 100 = 27.470… → 27.47.
     let res = rules_form(&app, &admin, &[("weight1", "2")]).await;
     assert_eq!(res.status(), 303);
     let page = html(&app, &curator, REGION_PAGE).await;
     assert_eq!(text_of(&page, "#iid-spd").unwrap(), "66,00");
     assert_eq!(text_of(&page, "#iid-max-spd").unwrap(), "66,00");
-    assert_eq!(text_of(&page, "#iid-index").unwrap(), "27,77");
+    assert_eq!(text_of(&page, "#iid-index").unwrap(), "27,47");
     let res = rules_form(&app, &admin, &[("weight1", "1"), ("level8_3", "")]).await;
     assert_eq!(res.status(), 422);
     assert!(text_of(&res.text().await.unwrap(), "#level8_3-error").is_some());
@@ -113,7 +114,7 @@ app_test!(async fn an_officer_fills_the_spd_and_the_region_page_and_export_show_
         Some(Cell::Num(n)) => *n,
         other => panic!("{other:?}"),
     };
-    assert!((full - 70.26 / 253.0 * 100.0).abs() < 1e-9, "{full}");
+    assert!((full - 69.5 / 253.0 * 100.0).abs() < 1e-9, "{full}");
     assert_eq!(beside(summary, "Predikat"), Some(&Cell::Str("Inovatif".into())));
     assert_eq!(beside(summary, "Dasar indeks"), Some(&Cell::Str("SPD + SID".into())));
     let spd = &sheets["Indikator SPD"];
@@ -232,12 +233,16 @@ app_test!(async fn a_year_without_spd_indicators_keeps_the_sid_part_and_says_so(
          FROM iid_indicators WHERE year = 2026 AND aspect = 'sid'"
     )).await.unwrap();
 
-    // One innovation without levels: SID = 0.38, index = 0.38 / 187 × 100 = 0.2032… → 0.20.
+    // One innovation without levels. The year's row names no yandas minimum, so it is 0
+    // (no rule) and the skor jumlah inovasi counts: SID = 0.38, index = 0.38 / 187 × 100
+    // = 0.2032… → 0.20.
     let page = html(&app, &curator, "/iid/wilayah/35.15?tahun=2028").await;
     assert!(text_of(&page, "#iid-sid-only").is_some());
     assert!(text_of(&page, "#iid-spd").is_none());
     assert_eq!(text_of(&page, "#iid-sid-index").unwrap(), "0,20");
     assert_eq!(text_of(&page, "#iid-index").unwrap(), "0,20");
+    assert_eq!(text_of(&page, "#iid-yandas").unwrap(), "1 dari 6 (tanpa batas minimal)");
+    assert!(text_of(&page, "#iid-yandas-warning").is_none());
     let spd = html(&app, &owner, "/iid/wilayah/35.15/spd?tahun=2028").await;
     assert!(text_of(&spd, "#iid-no-spd").is_some());
     let res = app

@@ -31,7 +31,7 @@ use rumah_domain::innovations::iid::{
 };
 use rumah_domain::orgs::{OrgCode, PROVINCE_CODE};
 use rumah_store::audit;
-use rumah_store::innovations::iid::{self, Answer, CopyError, RegionInnovation};
+use rumah_store::innovations::iid::{self, Answer, CopyError, RegionInnovation, Yandas};
 use rumah_store::innovations::profiles::{self, Innovation};
 use rumah_store::orgs::{self, OrgNode};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
@@ -443,6 +443,9 @@ pub struct Summary {
 struct RegionData {
     innovations: Vec<RegionInnovation>,
     spd: BTreeMap<i64, Answer>,
+    /// The urusan wajib pelayanan dasar and whether the innovations cover
+    /// each.
+    yandas: Vec<Yandas>,
 }
 
 async fn region_data(state: &AppState, region: &OrgNode, year: i32) -> AppResult<RegionData> {
@@ -450,6 +453,7 @@ async fn region_data(state: &AppState, region: &OrgNode, year: i32) -> AppResult
     Ok(RegionData {
         innovations: iid::region_innovations(&mut db, &region.region_code, year).await?,
         spd: iid::region_spd(&mut db, region.code.as_str(), year).await?,
+        yandas: iid::region_yandas(&mut db, &region.region_code).await?,
     })
 }
 
@@ -470,10 +474,15 @@ fn summarise(rules: &YearRules, data: &RegionData) -> Summary {
         .collect();
     let totals: Vec<f64> = rows.iter().map(|r| r.total).collect();
     let spd_levels: Levels = data.spd.iter().map(|(n, a)| (*n, a.level)).collect();
+    let covered = data.yandas.iter().filter(|y| y.covered).count();
     Summary {
         n: rows.len(),
         sum: totals.iter().sum(),
-        score: rules.region_score(&spd_levels, &totals),
+        score: rules.region_score(
+            &spd_levels,
+            &totals,
+            i64::try_from(covered).unwrap_or(i64::MAX),
+        ),
         rows,
     }
 }
@@ -504,11 +513,52 @@ struct RegionPage<'a> {
     spd_missing: String,
     sid: String,
     max_sid: String,
+    /// "Urusan pelayanan dasar tercakup: k dari 6 (minimal m)".
+    yandas: String,
+    /// Why the skor jumlah inovasi is 0, naming the uncovered yandas; empty
+    /// when it is not zeroed.
+    yandas_warning: String,
+    count_score: String,
     sid_index: String,
     index: String,
     predikat: Predikat,
     may_manage: bool,
     is_admin: bool,
+}
+
+/// "Urusan pelayanan dasar tercakup: k dari 6 (minimal m)", or without a
+/// minimum when the year has none.
+fn yandas_line(ctx: &RequestCtx, sc: &RegionScore, total: usize) -> String {
+    let (k, total, min) = (
+        sc.yandas_covered.to_string(),
+        total.to_string(),
+        sc.min_yandas.to_string(),
+    );
+    let key = if sc.min_yandas > 0 {
+        "iid.yandas_covered"
+    } else {
+        "iid.yandas_covered_no_min"
+    };
+    ctx.tf(key, &[("k", &k), ("total", &total), ("min", &min)])
+}
+
+/// The skor jumlah inovasi is 0: how many yandas are covered, the minimum,
+/// and the uncovered ones by name.
+fn yandas_warning(ctx: &RequestCtx, sc: &RegionScore, yandas: &[Yandas]) -> String {
+    let missing = yandas
+        .iter()
+        .filter(|y| !y.covered)
+        .map(|y| y.name.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    ctx.tf(
+        "iid.yandas_zeroed",
+        &[
+            ("k", &sc.yandas_covered.to_string()),
+            ("min", &sc.min_yandas.to_string()),
+            ("missing", &missing),
+        ],
+    )
 }
 
 fn joined(numbers: &[i64]) -> String {
@@ -570,6 +620,13 @@ pub async fn region_show(
             spd_missing: joined(&s.score.spd_missing),
             sid: dec(s.score.sid, lang),
             max_sid: dec(s.score.max_sid, lang),
+            yandas: yandas_line(&ctx, &s.score, data.yandas.len()),
+            yandas_warning: if s.score.count_zeroed {
+                yandas_warning(&ctx, &s.score, &data.yandas)
+            } else {
+                String::new()
+            },
+            count_score: dec(s.score.count_score, lang),
             sid_index: dec(s.score.sid_index, lang),
             index: dec(s.score.index, lang),
             predikat: s.score.predikat,
@@ -636,7 +693,7 @@ fn workbook(
         format!("{} {}", t("iid.xlsx_title"), rules.year),
         &title,
     )?;
-    let figures: [(&str, Option<f64>, String); 13] = [
+    let figures: [(&str, Option<f64>, String); 16] = [
         ("iid.region", None, region.name.clone()),
         ("iid.year", Some(f64::from(rules.year)), String::new()),
         ("iid.spd", Some(sc.spd), String::new()),
@@ -644,6 +701,13 @@ fn workbook(
         ("iid.spd_missing", None, joined(&sc.spd_missing)),
         ("iid.n_innovations", Some(s.n as f64), String::new()),
         ("iid.sum_totals", Some(s.sum), String::new()),
+        (
+            "iid.yandas_covered_label",
+            Some(sc.yandas_covered as f64),
+            String::new(),
+        ),
+        ("iid.min_yandas", Some(sc.min_yandas as f64), String::new()),
+        ("iid.count_score", Some(sc.count_score), String::new()),
         ("iid.sid", Some(sc.sid), String::new()),
         ("iid.max_sid", Some(sc.max_sid), String::new()),
         ("iid.sid_index", Some(sc.sid_index), String::new()),
@@ -663,7 +727,15 @@ fn workbook(
         let row = 2 + i as u32;
         ws.write_string_with_format(row, 0, t(key), &bold)?;
         match number {
-            Some(n) if *key == "iid.year" || *key == "iid.n_innovations" => {
+            Some(n)
+                if matches!(
+                    *key,
+                    "iid.year"
+                        | "iid.n_innovations"
+                        | "iid.yandas_covered_label"
+                        | "iid.min_yandas"
+                ) =>
+            {
                 ws.write_number_with_format(row, 1, *n, &int)?;
             }
             Some(n) => {
@@ -837,10 +909,11 @@ fn require_admin(user: &CurrentUser) -> AppResult<()> {
     }
 }
 
-const FIGURES: [(&str, &str); 6] = [
+const FIGURES: [(&str, &str); 7] = [
     ("divisor_floor", "iid.divisor_floor"),
     ("points_per_innovation", "iid.points_per_innovation"),
     ("cap", "iid.cap"),
+    ("min_yandas", "iid.min_yandas"),
     ("sangat_inovatif", "iid.predikat.sangat_inovatif"),
     ("inovatif", "iid.predikat.inovatif"),
     ("kurang_inovatif", "iid.predikat.kurang_inovatif"),
@@ -855,6 +928,7 @@ fn admin_values(rules: &YearRules) -> BTreeMap<String, String> {
         plain(rules.points_per_innovation),
     );
     v.insert("cap".into(), rules.cap.to_string());
+    v.insert("min_yandas".into(), rules.min_yandas.to_string());
     v.insert(
         "sangat_inovatif".into(),
         plain(rules.thresholds.sangat_inovatif),
@@ -1013,6 +1087,11 @@ pub async fn admin_save(
     new.divisor_floor = whole("divisor_floor", &mut errors);
     new.points_per_innovation = number("points_per_innovation", &mut errors);
     new.cap = whole("cap", &mut errors);
+    // 0–6 whole; anything else is named by `check` below (−1 and 7 alike).
+    new.min_yandas = values
+        .get("min_yandas")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(-1);
     new.thresholds.sangat_inovatif = number("sangat_inovatif", &mut errors);
     new.thresholds.inovatif = number("inovatif", &mut errors);
     new.thresholds.kurang_inovatif = number("kurang_inovatif", &mut errors);
@@ -1088,6 +1167,11 @@ fn changes(old: &YearRules, new: &YearRules) -> Vec<String> {
         plain(new.points_per_innovation),
     );
     cmp("cap".into(), old.cap.to_string(), new.cap.to_string());
+    cmp(
+        "min_yandas".into(),
+        old.min_yandas.to_string(),
+        new.min_yandas.to_string(),
+    );
     let (a, b) = (&old.thresholds, &new.thresholds);
     cmp(
         "sangat_inovatif".into(),
