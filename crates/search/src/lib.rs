@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use rumah_store::innovations::catalogue::{Facets, Filter};
-use rumah_store::innovations::search_feed::{self, FeedRow};
+use rumah_store::innovations::search_feed::{self, FeedRow, IndexedCard};
 use rumah_store::{Db, StoreError};
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
@@ -36,7 +36,8 @@ pub use analyzer::{ANALYZER, analyzer};
 
 /// Bump when the schema or the analyzer changes: an index of another
 /// version is wiped and rebuilt on open.
-pub const SCHEMA_VERSION: &str = "rumah-search 3 (id_stem: sastrawi 0.5; doc store blocks 4 KiB)";
+pub const SCHEMA_VERSION: &str =
+    "rumah-search 4 (id_stem: sastrawi 0.5; doc store blocks 4 KiB; cards stored)";
 /// Rows changed this long before the last sync began are read again, for clock
 /// skew between nodes and transactions that commit late.
 pub const OVERLAP_MS: i64 = 5_000;
@@ -94,6 +95,8 @@ pub struct Hit {
     pub score: f32,
     /// HTML: the text escaped, matches in `<mark>`.
     pub snippet: String,
+    /// The card as the index holds it.
+    pub card: IndexedCard,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +122,8 @@ struct Fields {
     published_at: Field,
     beneficiaries: Field,
     name_sort: Field,
+    org_id: Field,
+    summary: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -139,16 +144,22 @@ fn schema() -> (Schema, Fields) {
         all: b.add_text_field("all", text),
         // The texts other than the name, stored only, for snippets.
         body: b.add_text_field("body", STORED),
+        // The card's fields are stored too: a page of hits takes its cards
+        // from the index, and from the database only which of them are
+        // still published and the names of their org nodes and urusan
+        // (`search_feed::cards_for_hits`).
         region: b.add_text_field("region", STRING | FAST),
-        bentuk: b.add_text_field("bentuk", STRING | FAST),
-        jenis: b.add_text_field("jenis", STRING | FAST),
-        tahapan: b.add_text_field("tahapan", STRING | FAST),
-        urusan: b.add_text_field("urusan", STRING | FAST),
+        bentuk: b.add_text_field("bentuk", STRING | FAST | STORED),
+        jenis: b.add_text_field("jenis", STRING | FAST | STORED),
+        tahapan: b.add_text_field("tahapan", STRING | FAST | STORED),
+        urusan: b.add_text_field("urusan", STRING | FAST | STORED),
         sdg: b.add_u64_field("sdg", INDEXED | FAST),
         year: b.add_u64_field("year", INDEXED | FAST),
-        published_at: b.add_i64_field("published_at", FAST),
-        beneficiaries: b.add_i64_field("beneficiaries", FAST),
+        published_at: b.add_i64_field("published_at", FAST | STORED),
+        beneficiaries: b.add_i64_field("beneficiaries", FAST | STORED),
         name_sort: b.add_text_field("name_sort", STRING | FAST),
+        org_id: b.add_i64_field("org_id", STORED),
+        summary: b.add_text_field("summary", STORED),
     };
     (b.build(), fields)
 }
@@ -181,7 +192,14 @@ fn row_hash(r: &FeedRow) -> u64 {
         &r.sdgs,
     )
         .hash(&mut h);
-    (r.published_at, r.beneficiaries, &r.status, r.updated_at).hash(&mut h);
+    (
+        r.published_at,
+        r.beneficiaries,
+        &r.status,
+        r.updated_at,
+        r.org_id,
+    )
+        .hash(&mut h);
     h.finish()
 }
 
@@ -592,6 +610,8 @@ impl SearchIndex {
         d.add_i64(f.published_at, r.published_at.unwrap_or(i64::MIN));
         d.add_i64(f.beneficiaries, r.beneficiaries.unwrap_or(-1));
         d.add_text(f.name_sort, r.name.to_lowercase());
+        d.add_i64(f.org_id, r.org_id);
+        d.add_text(f.summary, search_feed::summary_of(&r.problem));
         d
     }
 
@@ -1083,22 +1103,36 @@ impl SearchIndex {
             else {
                 continue;
             };
-            // The stored texts only for a snippet (no words, no snippet).
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = |f: Field| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let int = |f: Field| doc.get_first(f).and_then(|v| v.as_i64());
+            // A snippet only with words.
             let snippet = match &generator {
                 None => String::new(),
-                Some(generator) => {
-                    let doc: TantivyDocument = searcher.doc(addr)?;
-                    let body = doc
-                        .get_first(fl.body)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default();
-                    snippet(generator, body)
-                }
+                Some(generator) => snippet(generator, &text(fl.body)),
             };
+            let id = i64::try_from(id).unwrap_or(i64::MAX);
             hits.push(Hit {
-                id: i64::try_from(id).unwrap_or(i64::MAX),
+                id,
                 score,
                 snippet,
+                card: IndexedCard {
+                    id,
+                    name: text(fl.name),
+                    bentuk: text(fl.bentuk),
+                    jenis: text(fl.jenis),
+                    tahapan: text(fl.tahapan),
+                    urusan_code: text(fl.urusan),
+                    org_id: int(fl.org_id).unwrap_or(0),
+                    beneficiaries: int(fl.beneficiaries).filter(|b| *b >= 0),
+                    published_at: int(fl.published_at).filter(|p| *p != i64::MIN),
+                    summary: text(fl.summary),
+                },
             });
         }
         Ok(Hits {

@@ -1,8 +1,9 @@
 //! What the search index (`rumah-search`) is derived from: every
 //! innovation changed since a point in time, keyset-paged by id, with its
-//! texts and facet values; and the cards of a page of hits, loaded again
-//! from the database (published only, so a lagging index never shows an
-//! unpublished entry).
+//! texts and facet values; and the cards of a page of hits, from the
+//! index's copy of the innovation and the database's word on what is
+//! published now (so a lagging index never shows an unpublished entry) and
+//! on the names of organisation nodes and urusan.
 
 use crate::innovations::catalogue::Card;
 use crate::{Backend, Exec, SqlBuilder, StoreError};
@@ -22,6 +23,7 @@ pub struct FeedRow {
     pub jenis: String,
     pub tahapan: String,
     pub urusan_code: String,
+    pub org_id: i64,
     pub sdgs: Vec<i64>,
     pub published_at: Option<i64>,
     pub beneficiaries: Option<i64>,
@@ -50,6 +52,7 @@ struct Row {
     jenis: String,
     tahapan: String,
     urusan_code: String,
+    org_id: i64,
     published_at: Option<i64>,
     beneficiaries: Option<i64>,
     status: String,
@@ -75,7 +78,7 @@ pub async fn changed_since(
 ) -> Result<Vec<FeedRow>, StoreError> {
     let mut b = SqlBuilder::new(
         "SELECT i.id, i.name, i.problem, i.design, i.goals, i.benefits, i.results,
-            o.region_code, i.bentuk, i.jenis, i.tahapan, i.urusan_code,
+            o.region_code, i.bentuk, i.jenis, i.tahapan, i.urusan_code, i.org_id,
             i.published_at, i.beneficiaries, i.status, i.updated_at
          FROM innovations i JOIN org_nodes o ON o.id = i.org_id
          WHERE i.updated_at >= ",
@@ -136,6 +139,7 @@ pub async fn changed_since(
             jenis: r.jenis,
             tahapan: r.tahapan,
             urusan_code: r.urusan_code,
+            org_id: r.org_id,
             published_at: r.published_at,
             beneficiaries: r.beneficiaries,
             status: r.status,
@@ -154,61 +158,136 @@ pub async fn generation(ex: &mut impl Exec) -> Result<i64, StoreError> {
     Ok(n.unwrap_or(0))
 }
 
-/// The catalogue cards of `ids` that are published, in the order of `ids`,
-/// and the position of the curation trail ([`generation`]) read in the same
-/// statement: a search checks after the fact that no publication or
-/// withdrawal happened since its index last synced, for one statement per
-/// search instead of two.
+/// A card as the search index holds it: the innovation's own fields, from
+/// its last sync (within about a second of a change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedCard {
+    pub id: i64,
+    pub name: String,
+    pub bentuk: String,
+    pub jenis: String,
+    pub tahapan: String,
+    pub urusan_code: String,
+    pub org_id: i64,
+    pub beneficiaries: Option<i64>,
+    pub published_at: Option<i64>,
+    /// The first 300 characters of the problem statement.
+    pub summary: String,
+}
+
+/// The first 300 characters of a problem statement: a card's summary.
+pub fn summary_of(problem: &str) -> String {
+    problem.chars().take(300).collect()
+}
+
+/// The catalogue cards of a page of hits: those of `hits` that are
+/// published now, in their order, completed with the current names of
+/// their organisation node, region and urusan; and the position of the
+/// curation trail ([`generation`]). One statement: a search checks after
+/// the fact that no publication or withdrawal happened since its index
+/// last synced.
 ///
-/// The `|| ''` keeps SQLite from answering through the `status` index
-/// (every published row) instead of the primary key: without table
-/// statistics its planner prefers the equality, and a page of 20 cards
-/// took 15 ms on 100,000 published innovations instead of 0.05 ms.
-pub async fn cards_by_ids(ex: &mut impl Exec, ids: &[i64]) -> Result<(Vec<Card>, i64), StoreError> {
-    if ids.is_empty() {
+/// The rows of the hits themselves are not read: each is a random page of
+/// the table, which on SQLite meant a read from the file per card (a fifth
+/// of an uncached search's time). Whether a hit is published comes from
+/// the `innovations_published` index alone (`INDEXED BY`, or SQLite's
+/// planner goes to the rows by primary key); the names come from
+/// `org_nodes` and `urusan`, small tables that stay in the page cache.
+pub async fn cards_for_hits(
+    ex: &mut impl Exec,
+    hits: Vec<IndexedCard>,
+) -> Result<(Vec<Card>, i64), StoreError> {
+    if hits.is_empty() {
         return Ok((Vec::new(), generation(ex).await?));
     }
-    // The cards come as one JSON array in one row: a driver hands rows
-    // over one at a time (on SQLite each is a message from the
-    // connection's thread, each value copied), and a page is 20 rows of 14.
-    let (agg, end) = match ex.backend() {
-        Backend::Sqlite => ("json_group_array(json_object(", "))"),
+    let (agg, end, array, from_published) = match ex.backend() {
+        Backend::Sqlite => (
+            "json_group_array(",
+            ")",
+            "json_array(",
+            " FROM innovations INDEXED BY innovations_published",
+        ),
         Backend::Postgres => (
-            "COALESCE(json_agg(json_build_object(",
-            ")), '[]'::json)::text",
+            "COALESCE(json_agg(",
+            "), '[]'::json)::text",
+            "json_build_array(",
+            " FROM innovations",
         ),
     };
+    let list = |b: &mut SqlBuilder, values: &mut dyn Iterator<Item = crate::Value>| {
+        for (n, v) in values.enumerate() {
+            if n > 0 {
+                b.push(", ");
+            }
+            b.bind(v);
+        }
+    };
+    let mut org_ids: Vec<i64> = hits.iter().map(|h| h.org_id).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let mut urusan: Vec<&str> = hits.iter().map(|h| h.urusan_code.as_str()).collect();
+    urusan.sort_unstable();
+    urusan.dedup();
     let mut b =
         SqlBuilder::new("SELECT (SELECT MAX(id) FROM innovation_reviews) AS generation, (SELECT ");
-    b.push(agg);
-    b.push(
-        "'id', i.id, 'name', i.name, 'bentuk', i.bentuk, 'jenis', i.jenis, 'tahapan', i.tahapan,
-            'urusan_code', i.urusan_code, 'urusan_name', u.name, 'org_code', o.code,
-            'org_name', o.name, 'region_code', o.region_code, 'region_name', r.name,
-            'beneficiaries', i.beneficiaries, 'published_at', i.published_at,
-            'summary', SUBSTR(i.problem, 1, 300)",
-    );
-    b.push(end);
-    b.push(
-        " FROM innovations i
-         JOIN org_nodes o ON o.id = i.org_id
-         JOIN org_nodes r ON r.code = o.region_code
-         JOIN urusan u ON u.code = i.urusan_code
-         WHERE i.status || '' = 'terverifikasi' AND i.id IN (",
-    );
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            b.push(", ");
-        }
-        b.bind(*id);
-    }
-    b.push(")) AS cards");
-    let (trail, json): (Option<i64>, String) = ex.fetch_one(b.build()).await?;
-    let mut cards: Vec<Card> = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Corrupt(format!("catalogue cards: {e}")))?;
-    let pos: std::collections::HashMap<i64, usize> =
-        ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
-    cards.sort_by_key(|c| pos.get(&c.id).copied().unwrap_or(usize::MAX));
+    b.push(agg).push("id").push(end).push(from_published);
+    b.push(" WHERE status = 'terverifikasi' AND id IN (");
+    list(&mut b, &mut hits.iter().map(|h| h.id.into()));
+    b.push(")) AS published, (SELECT ").push(agg).push(array);
+    b.push("o.id, o.code, o.name, o.region_code, r.name)")
+        .push(end);
+    b.push(" FROM org_nodes o JOIN org_nodes r ON r.code = o.region_code WHERE o.id IN (");
+    list(&mut b, &mut org_ids.iter().map(|id| (*id).into()));
+    b.push(")) AS orgs, (SELECT ")
+        .push(agg)
+        .push(array)
+        .push("code, name)")
+        .push(end);
+    b.push(" FROM urusan WHERE code IN (");
+    list(&mut b, &mut urusan.iter().map(|c| (*c).to_owned().into()));
+    b.push(")) AS urusan");
+    let (trail, published, orgs, urusan): (Option<i64>, String, String, String) =
+        ex.fetch_one(b.build()).await?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("catalogue cards: {e}"));
+    let published: std::collections::HashSet<i64> =
+        serde_json::from_str(&published).map_err(corrupt)?;
+    let orgs: std::collections::HashMap<i64, (String, String, String, String)> =
+        serde_json::from_str::<Vec<(i64, String, String, String, String)>>(&orgs)
+            .map_err(corrupt)?
+            .into_iter()
+            .map(|(id, code, name, region, region_name)| (id, (code, name, region, region_name)))
+            .collect();
+    let urusan: std::collections::HashMap<String, String> =
+        serde_json::from_str::<Vec<(String, String)>>(&urusan)
+            .map_err(corrupt)?
+            .into_iter()
+            .collect();
+    let cards = hits
+        .into_iter()
+        .filter(|h| published.contains(&h.id))
+        .filter_map(|h| {
+            // An organisation node or urusan the index names but the
+            // database no longer has: the index lags; leave the card out.
+            let (org_code, org_name, region_code, region_name) = orgs.get(&h.org_id)?.clone();
+            let urusan_name = urusan.get(&h.urusan_code)?.clone();
+            Some(Card {
+                id: h.id,
+                name: h.name,
+                bentuk: h.bentuk,
+                jenis: h.jenis,
+                tahapan: h.tahapan,
+                urusan_code: h.urusan_code,
+                urusan_name,
+                org_code,
+                org_name,
+                region_code,
+                region_name,
+                beneficiaries: h.beneficiaries,
+                published_at: h.published_at,
+                summary: h.summary,
+            })
+        })
+        .collect();
     Ok((cards, trail.unwrap_or(0)))
 }
 

@@ -243,3 +243,66 @@ app_test!(async fn a_publication_and_a_take_back_show_in_the_very_next_search_on
     assert_eq!(on_node("q=balita&jenis=digital").await, (vec![], 0), "gone at once");
     assert_eq!(on_node("q=posyandu&jenis=digital").await, (vec![], 0));
 });
+
+app_test!(async fn a_card_comes_from_the_index_but_publication_and_names_from_the_database(app) {
+    let (owner, curator) = setup(&app).await;
+    let problem = "Antrean panjang di loket puskesmas. ".repeat(12);
+    let id = create(&app, &owner, "35.15.DINKES", "Antrean Puskesmas Daring", &problem, "digital").await;
+    app.publish_innovation(&owner, &curator, id).await;
+    assert_eq!(eventually(&app, "q=antrean", |f| f == [id]).await, [id]);
+
+    // Every field of the card as the database has it.
+    let (name, bentuk, jenis, tahapan, urusan, urusan_name, org, org_name, region, region_name, beneficiaries, published_at, summary): (
+        String, String, String, String, String, String, String, String, String, String, Option<i64>, Option<i64>, String,
+    ) = app
+        .conn()
+        .fetch_one(q!(
+            "SELECT i.name, i.bentuk, i.jenis, i.tahapan, i.urusan_code, u.name, o.code, o.name,
+                    o.region_code, r.name, i.beneficiaries, i.published_at, SUBSTR(i.problem, 1, 300)
+             FROM innovations i JOIN org_nodes o ON o.id = i.org_id
+             JOIN org_nodes r ON r.code = o.region_code JOIN urusan u ON u.code = i.urusan_code
+             WHERE i.id = $1",
+            id
+        ))
+        .await
+        .unwrap();
+    let card = api(&app, "q=antrean&jenis=digital").await["items"][0].clone();
+    let shown = |k: &str| card[k].as_str().unwrap_or_default().to_owned();
+    assert_eq!(card["id"].as_i64(), Some(id));
+    assert_eq!(
+        [shown("name"), shown("bentuk"), shown("jenis"), shown("tahapan"), shown("urusan"), shown("org"),
+         shown("org_name"), shown("region"), shown("region_name"), shown("summary")],
+        [name, bentuk, jenis, tahapan, urusan, org, org_name, region, region_name, summary.clone()]
+    );
+    assert_eq!(card["beneficiaries"].as_i64(), beneficiaries);
+    assert_eq!(card["published_at"].as_i64(), published_at);
+    assert_eq!(summary.chars().count(), 300, "the summary is cut at 300 characters");
+    assert_eq!(urusan_name, "Kesehatan");
+
+    // A renamed unit shows in a search not asked before (a kept page keeps
+    // its cards): names are read with the cards, not kept in the index (the
+    // innovation itself is unchanged, so the index is not touched).
+    app.conn()
+        .execute(q!("UPDATE org_nodes SET name = 'Dinas Kesehatan Terpadu' WHERE code = '35.15.DINKES'"))
+        .await
+        .unwrap();
+    let card = api(&app, "q=antrean&bentuk=pelayanan_publik").await["items"][0].clone();
+    assert_eq!(card["org_name"], "Dinas Kesehatan Terpadu");
+
+    // An entry the database no longer publishes is left out by the very
+    // next search, even when nothing tells the index (no curation event, no
+    // change of `updated_at`, so no sync ever drops it): the database has
+    // the last word on what is published.
+    app.conn()
+        .execute(q!("UPDATE innovations SET status = 'ditinjau' WHERE id = $1", id))
+        .await
+        .unwrap();
+    assert!(ids(&api(&app, "q=loket").await).is_empty());
+    let html = app.client().get(app.url("/katalog?q=loket")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(count_of(&html, "li.innovation-card"), 0);
+    app.conn()
+        .execute(q!("UPDATE innovations SET status = 'terverifikasi' WHERE id = $1", id))
+        .await
+        .unwrap();
+    assert_eq!(ids(&api(&app, "q=loket&tahapan=uji_coba").await), [id]);
+});

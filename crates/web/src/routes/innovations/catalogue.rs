@@ -213,10 +213,16 @@ async fn search_page(
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
-    let ids: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
-    let (cards, trail) = search_feed::cards_by_ids(db, &ids).await?;
-    let mut snippets: std::collections::HashMap<i64, String> =
-        hits.hits.into_iter().map(|h| (h.id, h.snippet)).collect();
+    let mut snippets = std::collections::HashMap::with_capacity(hits.hits.len());
+    let indexed = hits
+        .hits
+        .into_iter()
+        .map(|h| {
+            snippets.insert(h.id, h.snippet);
+            h.card
+        })
+        .collect();
+    let (cards, trail) = search_feed::cards_for_hits(db, indexed).await?;
     let cards = cards
         .into_iter()
         .map(|card| ShownCard {
