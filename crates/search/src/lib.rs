@@ -91,12 +91,18 @@ pub struct Query {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    pub id: i64,
     pub score: f32,
     /// HTML: the text escaped, matches in `<mark>`.
     pub snippet: String,
     /// The card as the index holds it.
     pub card: IndexedCard,
+}
+
+impl Hit {
+    /// The innovation's id.
+    pub fn id(&self) -> i64 {
+        self.card.id
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1118,7 +1124,6 @@ impl SearchIndex {
             };
             let id = i64::try_from(id).unwrap_or(i64::MAX);
             hits.push(Hit {
-                id,
                 score,
                 snippet,
                 card: IndexedCard {

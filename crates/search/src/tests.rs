@@ -66,7 +66,7 @@ fn ids(index: &SearchIndex, q: &str) -> Vec<i64> {
         .unwrap()
         .hits
         .into_iter()
-        .map(|h| h.id)
+        .map(|h| h.id())
         .collect()
 }
 
@@ -126,7 +126,7 @@ async fn rebuild_sync_and_search() {
         let mut filtered = words("layan");
         filtered.filter.jenis = Some("digital".into());
         let hits = index.search(&filtered).unwrap();
-        assert_eq!(hits.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [draft]);
+        assert_eq!(hits.hits.iter().map(|h| h.id()).collect::<Vec<_>>(), [draft]);
         assert_eq!(hits.total, 1);
         assert_eq!(hits.facets.jenis, [("digital".to_owned(), 1)]);
         assert_eq!(index.sync(&t.db).await.unwrap(), 0, "idempotent");
@@ -202,7 +202,7 @@ async fn typos_match_neighbouring_terms_and_are_marked() {
             ["puskemas"]
         );
         let hits = index.search(&words("pusekmas")).unwrap();
-        assert_eq!(hits.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [a]);
+        assert_eq!(hits.hits.iter().map(|h| h.id()).collect::<Vec<_>>(), [a]);
         assert!(
             hits.hits[0].snippet.contains("<mark>puskemas</mark>"),
             "{:?}",
@@ -358,7 +358,7 @@ async fn facets_and_totals_match_the_database_across_segments() {
             .unwrap();
             assert_eq!(hits.facets, expected, "{f:?}");
             assert_eq!(hits.total, total, "{f:?}");
-            let mut got: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
+            let mut got: Vec<i64> = hits.hits.iter().map(|h| h.id()).collect();
             let mut want: Vec<i64> = cards.iter().map(|c| c.id).collect();
             got.sort_unstable();
             want.sort_unstable();
@@ -484,12 +484,12 @@ async fn a_filtered_ranking_is_the_full_ranking_narrowed() {
                 .unwrap()
                 .hits
                 .iter()
-                .map(|h| h.id)
+                .map(|h| h.id())
                 .collect();
             assert!(!passing.is_empty(), "{filter:?}");
             let narrowed: Vec<&Hit> = everything
                 .iter()
-                .filter(|h| passing.contains(&h.id))
+                .filter(|h| passing.contains(&h.id()))
                 .collect();
             assert_eq!(narrowed.len(), passing.len(), "{filter:?}");
             for (offset, limit) in [(0, 3), (2, 4), (0, 100)] {
@@ -504,8 +504,8 @@ async fn a_filtered_ranking_is_the_full_ranking_narrowed() {
                     .hits;
                 let want: Vec<&Hit> = narrowed.iter().skip(offset).take(limit).copied().collect();
                 assert_eq!(
-                    page.iter().map(|h| h.id).collect::<Vec<_>>(),
-                    want.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    page.iter().map(|h| h.id()).collect::<Vec<_>>(),
+                    want.iter().map(|h| h.id()).collect::<Vec<_>>(),
                     "{filter:?} offset {offset} limit {limit}"
                 );
                 for (got, want) in page.iter().zip(&want) {
@@ -548,7 +548,7 @@ async fn each_withdrawal_leaves_the_filtered_matches_at_once() {
     q.filter.jenis = Some("digital".into());
     let found = |index: &SearchIndex| {
         let hits = index.search(&q).unwrap();
-        let mut ids: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
+        let mut ids: Vec<i64> = hits.hits.iter().map(|h| h.id()).collect();
         ids.sort_unstable();
         assert_eq!(hits.total, ids.len() as i64);
         ids

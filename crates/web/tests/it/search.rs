@@ -177,7 +177,7 @@ app_test!(async fn the_index_follows_publication_withdrawal_and_edits_on_every_n
             offset: 0,
             limit: 10,
         };
-        other.search(&q).unwrap().hits.into_iter().map(|h| h.id).collect::<Vec<_>>()
+        other.search(&q).unwrap().hits.into_iter().map(|h| h.id()).collect::<Vec<_>>()
     };
     async fn wait_for(f: impl Fn() -> bool) -> bool {
         let start = Instant::now();

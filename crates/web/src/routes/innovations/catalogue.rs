@@ -218,7 +218,7 @@ async fn search_page(
         .hits
         .into_iter()
         .map(|h| {
-            snippets.insert(h.id, h.snippet);
+            snippets.insert(h.id(), h.snippet);
             h.card
         })
         .collect();
