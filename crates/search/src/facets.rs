@@ -94,11 +94,6 @@ impl Bits {
         }
     }
 
-    pub fn contains(&self, doc: DocId) -> bool {
-        let d = doc as usize;
-        self.0.get(d / 64).is_some_and(|w| w & (1 << (d % 64)) != 0)
-    }
-
     pub fn or(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= *b;

@@ -236,8 +236,8 @@ struct Inner {
     state: Mutex<State>,
     /// Facet bit sets per segment (see [`facets::Dense`]).
     dense: Mutex<HashMap<SegmentId, Arc<facets::Dense>>>,
-    /// The documents of a term of `all` per segment (see [`SearchIndex::term_bits`]).
-    term_bits: Mutex<HashMap<(SegmentId, String), Arc<facets::Bits>>>,
+    /// The documents of a term of a text field per segment (see [`SearchIndex::term_bits`]).
+    term_bits: Mutex<HashMap<(SegmentId, Field, String), Arc<facets::Bits>>>,
     /// The live documents of each segment with deletes, as a bit set, with
     /// the number of deletes it was built for (deletes only ever grow).
     alive: Mutex<HashMap<SegmentId, (u32, Arc<facets::Bits>)>>,
@@ -738,7 +738,7 @@ impl SearchIndex {
             .map(SegmentReader::segment_id)
             .collect();
         map.retain(|id, _| live.contains(id));
-        lock(&self.inner.term_bits).retain(|(id, _), _| live.contains(id));
+        lock(&self.inner.term_bits).retain(|(id, _, _), _| live.contains(id));
         lock(&self.inner.alive).retain(|id, _| live.contains(id));
         lock(&self.inner.near).retain(|(id, _), _| live.contains(id));
         for segment in searcher.segment_readers() {
@@ -749,21 +749,26 @@ impl SearchIndex {
         Ok(map.clone())
     }
 
-    /// The documents of `segment` whose texts contain `term`, as a bit set
-    /// (deleted ones included), kept per segment: the matching pass of a
+    /// The documents of `segment` whose `field` contains `term`, as a bit
+    /// set (deleted ones included), kept per segment: the matching pass of a
     /// filtered search ANDs these instead of walking posting lists, and
     /// the words people search for repeat far more than whole searches do
     /// (Lucene keeps bit sets of frequent clauses per segment likewise).
     /// At most [`TERM_BITS`] are kept; full means start over.
-    fn term_bits(&self, segment: &SegmentReader, term: &str) -> Result<Arc<facets::Bits>> {
-        let key = (segment.segment_id(), term.to_owned());
+    fn term_bits(
+        &self,
+        segment: &SegmentReader,
+        field: Field,
+        term: &str,
+    ) -> Result<Arc<facets::Bits>> {
+        let key = (segment.segment_id(), field, term.to_owned());
         if let Some(b) = lock(&self.inner.term_bits).get(&key) {
             return Ok(b.clone());
         }
         let mut bits = facets::Bits::new(segment.max_doc());
-        let t = Term::from_field_text(self.inner.fields.all, term);
+        let t = Term::from_field_text(field, term);
         if let Some(mut postings) = segment
-            .inverted_index(self.inner.fields.all)?
+            .inverted_index(field)?
             .read_postings(&t, IndexRecordOption::Basic)?
         {
             let mut doc = postings.doc();
@@ -788,11 +793,12 @@ impl SearchIndex {
         segment: &SegmentReader,
         terms: &[(String, Vec<String>)],
     ) -> Result<facets::Bits> {
+        let texts = self.inner.fields.all;
         let mut all: Option<facets::Bits> = None;
         for (t, near) in terms {
-            let mut word = (*self.term_bits(segment, t)?).clone();
+            let mut word = (*self.term_bits(segment, texts, t)?).clone();
             for n in near {
-                word.or(&*self.term_bits(segment, n)?);
+                word.or(&*self.term_bits(segment, texts, n)?);
             }
             match &mut all {
                 Some(a) => a.and(&word),
@@ -855,14 +861,19 @@ impl SearchIndex {
     ) -> Result<Page> {
         let fl = self.inner.fields;
         let scoring = tantivy::query::EnableScoring::enabled_from_searcher(searcher);
-        let mut wanted: Vec<(Term, f32)> = Vec::new();
+        // Each term: its field, its text and its weight.
+        let mut texts: Vec<(Field, &str, f32)> = Vec::new();
         for (t, near) in terms {
-            wanted.push((Term::from_field_text(fl.all, t), 1.0));
+            texts.push((fl.all, t, 1.0));
             for other in near {
-                wanted.push((Term::from_field_text(fl.all, other), 0.3));
+                texts.push((fl.all, other, 0.3));
             }
-            wanted.push((Term::from_field_text(fl.name, t), 2.0));
+            texts.push((fl.name, t, 2.0));
         }
+        let wanted: Vec<(Term, f32)> = texts
+            .iter()
+            .map(|(field, text, boost)| (Term::from_field_text(*field, text), *boost))
+            .collect();
         let mut weights: Vec<(Box<dyn tantivy::query::Weight>, f32)> = Vec::new();
         let mut bounds: Vec<f32> = Vec::new();
         for (term, boost) in &wanted {
@@ -914,44 +925,40 @@ impl SearchIndex {
             let Some(mut doc) = from else {
                 continue;
             };
-            // Then the passing documents of the strong terms only: the
-            // next document of a strong term, and if it does not pass, the
-            // next passing one, in turn (a leapfrog).
-            let terms_here: Vec<usize> = scorers.iter().map(|(i, _)| *i).collect();
-            let strong_of = |w: usize| -> Vec<usize> {
-                let strong = &by_bound[w..];
-                (0..terms_here.len())
-                    .filter(|k| strong.contains(&terms_here[*k]))
-                    .collect()
-            };
+            // Then only the passing documents that contain a strong term:
+            // the passing set ANDed with the union of the strong terms' bit
+            // sets (kept like the words', see `term_bits`), in order, and
+            // narrowed again whenever more terms turn weak. Leapfrogging
+            // a strong term's postings and the passing set instead sought
+            // the postings once per hop.
             let mut weakest = weak(&best);
-            let mut strong = strong_of(weakest);
-            while !strong.is_empty() {
-                let mut next = tantivy::TERMINATED;
-                for k in &strong {
-                    let s = &mut scorers[*k].1;
-                    if s.doc() < doc {
-                        s.seek(doc);
+            'narrow: loop {
+                let mut candidates: Option<facets::Bits> = None;
+                for i in &by_bound[weakest..] {
+                    if !scorers.iter().any(|(k, _)| k == i) {
+                        continue;
                     }
-                    next = next.min(s.doc());
+                    let (field, text, _) = texts[*i];
+                    let with = self.term_bits(segment, field, text)?;
+                    match &mut candidates {
+                        Some(c) => c.or(&with),
+                        None => candidates = Some((*with).clone()),
+                    }
                 }
-                if next == tantivy::TERMINATED {
+                let Some(mut candidates) = candidates else {
                     break;
-                }
-                if !bits.contains(next) {
-                    match bits.next_from(next) {
-                        Some(d) => doc = d,
-                        None => break,
+                };
+                candidates.and(bits);
+                while let Some(d) = candidates.next_from(doc) {
+                    best.offer(score_at(&mut scorers, d), DocAddress::new(ord, d));
+                    doc = d + 1;
+                    let w = weak(&best);
+                    if w > weakest {
+                        weakest = w;
+                        continue 'narrow;
                     }
-                    continue;
                 }
-                best.offer(score_at(&mut scorers, next), DocAddress::new(ord, next));
-                let w = weak(&best);
-                if w > weakest {
-                    weakest = w;
-                    strong = strong_of(w);
-                }
-                doc = next + 1;
+                break;
             }
         }
         Ok(best.into_sorted())
