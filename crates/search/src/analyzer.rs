@@ -26,7 +26,9 @@ fn stemmer() -> &'static sastrawi::Stemmer<'static> {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Keyed with foldhash: SipHash of each token was a tenth of a snippet.
+    static CACHE: RefCell<HashMap<String, String, foldhash::fast::RandomState>> =
+        RefCell::new(HashMap::default());
 }
 
 /// The stem of one lowercased, ASCII-folded word. Numbers, short words and

@@ -641,3 +641,20 @@ async fn counting_by_bits_and_by_walking_agree() {
     }
     assert!(nonempty >= 6, "the cases must count something: {nonempty}");
 }
+
+#[test]
+fn a_snippet_is_escaped_html_with_its_matches_marked() {
+    let marked = [("layan".to_owned(), 1.0), ("antre".to_owned(), 1.0)].into();
+    let generator = snippet_generator(marked);
+    let html = snippet(
+        &generator,
+        "Pelayanan \"cepat\" & <ramah> di loket; warga tak lagi mengantre.",
+    );
+    assert_eq!(
+        html,
+        "<mark>Pelayanan</mark> &#34;cepat&#34; &#38; &#60;ramah&#62; di loket; \
+         warga tak lagi <mark>mengantre</mark>"
+    );
+    // A text without a match has no snippet.
+    assert_eq!(snippet(&generator, "A & B"), "");
+}
