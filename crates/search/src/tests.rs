@@ -126,7 +126,10 @@ async fn rebuild_sync_and_search() {
         let mut filtered = words("layan");
         filtered.filter.jenis = Some("digital".into());
         let hits = index.search(&filtered).unwrap();
-        assert_eq!(hits.hits.iter().map(|h| h.id()).collect::<Vec<_>>(), [draft]);
+        assert_eq!(
+            hits.hits.iter().map(|h| h.id()).collect::<Vec<_>>(),
+            [draft]
+        );
         assert_eq!(hits.total, 1);
         assert_eq!(hits.facets.jenis, [("digital".to_owned(), 1)]);
         assert_eq!(index.sync(&t.db).await.unwrap(), 0, "idempotent");
