@@ -66,9 +66,12 @@ pub struct Card {
     pub region_name: String,
     pub beneficiaries: Option<i64>,
     pub published_at: Option<i64>,
-    /// The first 300 characters of the problem statement.
+    /// The first [`SUMMARY_CHARS`] characters of the problem statement.
     pub summary: String,
 }
+
+/// The length of a card's summary, in characters.
+pub const SUMMARY_CHARS: usize = 300;
 
 const FROM: &str = " FROM innovations i
     JOIN org_nodes o ON o.id = i.org_id
@@ -149,6 +152,8 @@ pub async fn search(
             o.code AS org_code, o.name AS org_name, o.region_code, r.name AS region_name,
             i.beneficiaries, i.published_at, SUBSTR(i.problem, 1, 300) AS summary",
     );
+    // 300: SUMMARY_CHARS (a literal, as PostgreSQL's SUBSTR takes no BIGINT
+    // parameter); the search test compares the two cuts.
     b.push(FROM);
     where_filter(&mut b, f, None);
     b.push(match sort {

@@ -5,7 +5,7 @@
 //! published now (so a lagging index never shows an unpublished entry) and
 //! on the names of organisation nodes and urusan.
 
-use crate::innovations::catalogue::Card;
+use crate::innovations::catalogue::{Card, SUMMARY_CHARS};
 use crate::{Backend, Exec, SqlBuilder, StoreError};
 
 /// One innovation as the index sees it.
@@ -171,13 +171,14 @@ pub struct IndexedCard {
     pub org_id: i64,
     pub beneficiaries: Option<i64>,
     pub published_at: Option<i64>,
-    /// The first 300 characters of the problem statement.
+    /// The first [`SUMMARY_CHARS`] characters of the problem statement.
     pub summary: String,
 }
 
-/// The first 300 characters of a problem statement: a card's summary.
+/// The first [`SUMMARY_CHARS`] characters of a problem statement: a
+/// card's summary, as the catalogue's SQL cuts it.
 pub fn summary_of(problem: &str) -> String {
-    problem.chars().take(300).collect()
+    problem.chars().take(SUMMARY_CHARS).collect()
 }
 
 /// The catalogue cards of a page of hits: those of `hits` that are
